@@ -1,0 +1,77 @@
+#include "strata/api/sequential.hpp"
+
+#include "strata/core/error.hpp"
+
+namespace strata {
+
+
+Sequential::Sequential(std::vector<LayerRef> layers, std::string name)
+    : Model(name.empty() ? unique_object_name("sequential") : name) {
+  for (auto& l : layers) add(std::move(l));
+}
+
+void Sequential::add(LayerRef ref) {
+  LayerPtr layer = ref.get();
+  if (!layer) throw ValueError("Sequential '" + this->name() + "': add() got a null layer");
+  if (auto in = std::dynamic_pointer_cast<InputLayer>(layer)) {
+    if (input_ || !layers_.empty())
+      throw ValueError("Sequential '" + this->name() + "': " + in->label() +
+                       " must be the first layer, and only one is allowed");
+    input_ = in;
+    build(in->batch_shape());
+    return;
+  }
+  for (const auto& l : layers_)
+    if (l == layer)
+      throw ValueError("Sequential '" + this->name() + "': " + layer->label() +
+                       " is already in this model");
+  if (built_) layer->build(output_shape());  // throws, naming the layer, on a shape mismatch
+  layers_.push_back(layer);
+}
+
+void Sequential::pop() {
+  if (layers_.empty())
+    throw ValueError("Sequential '" + name() + "': pop() on a model with no layers");
+  layers_.pop_back();
+}
+
+void Sequential::build(const Shape& input_shape) {
+  Shape s = input_shape;
+  if (s.rank() > 0) s[0] = -1;
+  if (input_ && s != input_->batch_shape())
+    throw ValueError("Sequential '" + name() + "': expected input of shape " +
+                     input_->batch_shape().str() + ", got " + input_shape.str());
+  Shape cur = s;
+  for (const auto& l : layers_) {
+    l->build(cur);
+    cur = l->compute_output_shape(cur);
+  }
+  input_shape_ = s;
+  built_ = true;
+}
+
+Shape Sequential::input_shape() const {
+  if (!built_) throw ValueError("Sequential '" + name() + "' is not built yet: it has no input shape");
+  return input_shape_;
+}
+
+Shape Sequential::output_shape() const {
+  Shape cur = input_shape();
+  for (const auto& l : layers_) cur = l->compute_output_shape(cur);
+  return cur;
+}
+
+Tensor Sequential::call(const Tensor& x, bool training) {
+  if (x.rank() != input_shape_.rank())
+    throw ValueError("Sequential '" + name() + "': expected input of shape " +
+                     input_shape_.str() + ", got " + x.shape().str());
+  for (int i = 1; i < x.rank(); ++i)
+    if (x.dim(i) != input_shape_[i])
+      throw ValueError("Sequential '" + name() + "': expected input of shape " +
+                       input_shape_.str() + ", got " + x.shape().str());
+  Tensor h = x;
+  for (const auto& l : layers_) h = (*l)(h, training);
+  return h;
+}
+
+}  // namespace strata

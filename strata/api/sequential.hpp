@@ -1,0 +1,45 @@
+// Sequential: a plain stack of layers, each fed the previous one's output. Starting it with
+// Input(...) builds every layer immediately, so a shape error surfaces at construction or add()
+// and names the layer; otherwise the model builds on its first call, fit or predict.
+//
+//   Sequential model({
+//       Input({28, 28, 1}),
+//       Flatten(),
+//       Dense({.units = 128, .activation = "relu"}),
+//       Dense({.units = 10, .activation = "softmax"}),
+//   });
+//   model.add(Dropout(0.2));
+//   model.pop();
+#pragma once
+
+#include "strata/api/model.hpp"
+#include "strata/layers/input_layer.hpp"
+
+namespace strata {
+
+class Sequential : public Model {
+ public:
+  explicit Sequential(std::vector<LayerRef> layers = {}, std::string name = "");
+
+  // Appends a layer, building it at once when the input shape is known.
+  void add(LayerRef layer);
+  // Removes the last layer; throws ValueError when there is none.
+  void pop();
+
+  std::vector<LayerPtr> layers() const override { return layers_; }
+  bool built() const override { return built_; }
+  void build(const Shape& input_shape) override;
+  Shape input_shape() const override;
+  Shape output_shape() const override;
+
+ protected:
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  std::shared_ptr<InputLayer> input_;
+  std::vector<LayerPtr> layers_;
+  Shape input_shape_;
+  bool built_ = false;
+};
+
+}  // namespace strata

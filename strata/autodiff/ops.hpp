@@ -1,0 +1,88 @@
+// Differentiable ops: the small set every layer, loss and metric is built from. Each op runs its
+// forward on the tensors' backend and, when recording (no NoGrad guard) and an input requires
+// grad, records its backward rule, written next to the forward in the op's source file.
+// Binary ops broadcast like NumPy. All ops take and return float32 tensors unless noted.
+//
+//   Tensor h = ops::linear(x, w, b, {EltwiseAlg::relu});   // relu(x·w + b), fused
+//   Tensor p = ops::softmax(h, -1);
+//   Tensor l = ops::mean(ops::sum(ops::mul(y, ops::log(p)), {-1}));
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "strata/autodiff/tensor.hpp"
+
+namespace strata::ops {
+
+// ---- arithmetic (ops_math.cpp) --------------------------------------------------------------
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+// alpha * x + beta, fused in one pass.
+Tensor affine(const Tensor& x, float alpha, float beta);
+inline Tensor add(const Tensor& x, float s) { return affine(x, 1.f, s); }
+inline Tensor mul(const Tensor& x, float s) { return affine(x, s, 0.f); }
+inline Tensor neg(const Tensor& x) { return affine(x, -1.f, 0.f); }
+
+// Batched matrix product over the last two dims, batch dims broadcast.
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+// act(x·w + b) for x [..., K], w [K, N], b [N] or undefined. `act` is fused into the product;
+// it must be linear or an activation whose backward uses its output (relu, elu, sigmoid, tanh,
+// exp) — see eltwise_backward_uses_dst.
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, Eltwise act = {});
+
+// ---- reductions (ops_reduce.cpp) ------------------------------------------------------------
+// Sum / mean over `axes` (negative allowed; empty = all axes).
+Tensor sum(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
+Tensor mean(const Tensor& x, std::vector<int> axes = {}, bool keepdims = false);
+// Sums `g` down to `shape` (the inverse of broadcasting `shape` up to g's shape).
+Tensor sum_to(const Tensor& g, const Shape& shape);
+// Broadcasts x up to `shape`.
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
+
+// ---- shape (ops_shape.cpp) ------------------------------------------------------------------
+// One dimension may be -1 (inferred). Shares memory with x.
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor transpose(const Tensor& x, const std::vector<int>& perm);
+// (N, d1, d2, ...) -> (N, d1*d2*...).
+Tensor flatten(const Tensor& x);
+
+// ---- activations (ops_activation.cpp) -------------------------------------------------------
+Tensor eltwise(const Tensor& x, const Eltwise& e);
+inline Tensor relu(const Tensor& x) { return eltwise(x, {EltwiseAlg::relu, 0.f}); }
+inline Tensor leaky_relu(const Tensor& x, float slope) { return eltwise(x, {EltwiseAlg::relu, slope}); }
+inline Tensor sigmoid(const Tensor& x) { return eltwise(x, {EltwiseAlg::logistic}); }
+inline Tensor tanh(const Tensor& x) { return eltwise(x, {EltwiseAlg::tanh}); }
+inline Tensor elu(const Tensor& x, float alpha = 1.f) { return eltwise(x, {EltwiseAlg::elu, alpha}); }
+inline Tensor softplus(const Tensor& x) { return eltwise(x, {EltwiseAlg::soft_relu}); }
+inline Tensor exp(const Tensor& x) { return eltwise(x, {EltwiseAlg::exp}); }
+inline Tensor log(const Tensor& x) { return eltwise(x, {EltwiseAlg::log}); }
+inline Tensor abs(const Tensor& x) { return eltwise(x, {EltwiseAlg::abs}); }
+inline Tensor sqrt(const Tensor& x) { return eltwise(x, {EltwiseAlg::sqrt}); }
+inline Tensor square(const Tensor& x) { return eltwise(x, {EltwiseAlg::square}); }
+inline Tensor clip(const Tensor& x, float lo, float hi) { return eltwise(x, {EltwiseAlg::clip, lo, hi}); }
+// Keras ReLU with a threshold t: x where x > t, else slope * (x - t).
+Tensor thresholded_relu(const Tensor& x, float threshold, float slope);
+// min(x, hi)
+inline Tensor minimum(const Tensor& x, float hi) { return clip(x, -3.4e38f, hi); }
+// Exact (erf) GELU, or the tanh approximation.
+inline Tensor gelu(const Tensor& x, bool approximate = false) {
+  return eltwise(x, {approximate ? EltwiseAlg::gelu_tanh : EltwiseAlg::gelu_erf});
+}
+// scale * elu(x, alpha) with Keras' constants.
+Tensor selu(const Tensor& x);
+// x / (1 + |x|)
+Tensor softsign(const Tensor& x);
+Tensor softmax(const Tensor& x, int axis = -1);
+Tensor log_softmax(const Tensor& x, int axis = -1);
+
+// ---- random / indexing (ops_random.cpp) -----------------------------------------------------
+// Inverted dropout: zeroes each element with probability `rate`, scales the rest by 1/(1-rate).
+// The mask is a pure function of (seed, offset).
+Tensor dropout(const Tensor& x, float rate, uint64_t seed, uint64_t offset);
+// labels [N] (int32, int64 or integral float32) -> [N, num_classes] float32; not differentiable.
+Tensor one_hot(const Tensor& labels, int64_t num_classes);
+
+}  // namespace strata::ops

@@ -1,0 +1,25 @@
+#include "strata/autodiff/ops_util.hpp"
+
+namespace strata::ops {
+
+using namespace detail;
+
+Tensor dropout(const Tensor& x, float rate, uint64_t seed, uint64_t offset) {
+  require_float(x, "dropout");
+  if (!(rate >= 0.f && rate < 1.f))
+    throw ValueError("dropout: rate must be in [0, 1), got " + std::to_string(rate));
+  if (rate == 0.f) return x;
+  Tensor mask = empty_like_shape(x, x.shape());
+  x.backend().dropout_mask(mask.view(), rate, seed, offset);
+  return mul(x, mask);  // the mask needs no grad, so mul's rule gives dx = g * mask
+}
+
+Tensor one_hot(const Tensor& labels, int64_t num_classes) {
+  if (labels.rank() != 1)
+    throw ValueError("one_hot: labels must have shape (N,), got " + labels.shape().str());
+  Tensor y = Tensor::empty(Shape{labels.dim(0), num_classes}, DType::float32, labels.backend());
+  labels.backend().one_hot(labels.view(), y.view());
+  return y;
+}
+
+}  // namespace strata::ops

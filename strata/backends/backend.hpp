@@ -1,0 +1,172 @@
+// Backend: the only layer that touches compute libraries. It owns memory (a pooled allocator so
+// steady-state training never reaches the system allocator) and runs ops, forward and backward,
+// on plain row-major contiguous buffers. It knows nothing of layers or autodiff.
+//
+// Two implementations are planned: oneDNN (CPU, backends/onednn/) and cuDNN/cuBLAS (GPU). The
+// active one is chosen at run time: STRATA_BACKEND=onednn|cuda, default CUDA when a device is
+// present, else oneDNN.
+//
+//   Backend& be = default_backend();
+//   auto buf = be.allocate(64 * sizeof(float));
+//   View x{buf->data(), Shape{8, 8}};
+//   be.fill(x, 1.0);
+//   be.eltwise_forward({EltwiseAlg::tanh}, x, x);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/core/dtype.hpp"
+#include "strata/core/shape.hpp"
+
+namespace strata {
+
+class Backend;
+
+enum class DeviceKind { cpu, cuda };
+
+// A block of backend memory. Destroying it hands the block back to the backend's pool.
+class Buffer {
+ public:
+  Buffer(Backend* owner, void* data, size_t bytes) : owner_(owner), data_(data), bytes_(bytes) {}
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Backend& backend() const { return *owner_; }
+
+ private:
+  Backend* owner_;
+  void* data_;
+  size_t bytes_;
+};
+
+// A contiguous row-major array in backend memory. Views do not own memory.
+struct View {
+  void* data = nullptr;
+  Shape shape;
+  DType dtype = DType::float32;
+  float* f() const { return static_cast<float*>(data); }
+};
+
+// Element-wise functions. `alpha`/`beta` follow oneDNN's meaning:
+//   relu:      x > 0 ? x : alpha * x            (alpha = negative slope; leaky_relu uses it)
+//   elu:       x > 0 ? x : alpha * (exp(x) - 1)
+//   linear:    alpha * x + beta
+//   clip:      min(max(x, alpha), beta)
+//   pow:       alpha * x^beta
+//   logistic (sigmoid), tanh, gelu_erf, gelu_tanh, soft_relu (softplus = log(1 + e^x)), exp, log,
+//   abs, sqrt, square: the usual functions, alpha/beta unused.
+enum class EltwiseAlg {
+  relu, elu, logistic, tanh, gelu_erf, gelu_tanh, soft_relu, exp, log, linear, abs, sqrt, square,
+  clip, pow
+};
+
+struct Eltwise {
+  EltwiseAlg alg = EltwiseAlg::linear;
+  float alpha = 1.f;
+  float beta = 0.f;
+};
+
+// True when the backward rule of `alg` needs the forward *output* (dst) instead of its input:
+// relu (alpha >= 0), elu (alpha >= 0), logistic, tanh, exp, sqrt. Saves keeping the input alive.
+bool eltwise_backward_uses_dst(const Eltwise& e);
+
+// gt yields 1.0 where a > b, else 0.0.
+enum class BinaryOp { add, sub, mul, div, max, min, gt };
+enum class ReduceOp { sum, mean, max, min };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string name() const = 0;
+  virtual DeviceKind device() const = 0;
+
+  // ---- memory -----------------------------------------------------------------------------
+  // Returns at least `bytes` of memory aligned to 64 bytes, from a pool keyed by size.
+  virtual std::shared_ptr<Buffer> allocate(size_t bytes) = 0;
+  // Called by ~Buffer: returns a block to the pool.
+  virtual void release(void* data, size_t bytes) = 0;
+  virtual void copy_from_host(void* dst, const void* host_src, size_t bytes) = 0;
+  virtual void copy_to_host(void* host_dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+  // Sets every element of `dst` (any dtype) to `value`.
+  virtual void fill(const View& dst, double value) = 0;
+
+  // ---- dense algebra ----------------------------------------------------------------------
+  // c = act(op(a) · op(b) + bias) + beta * c, where op transposes the last two dims when asked.
+  // a: [..., M, K] (or [..., K, M] if trans_a), b: [..., K, N] (or [..., N, K] if trans_b),
+  // c: [..., M, N]. All three have the same rank (2 or more); batch dims of a and b are equal or
+  // 1 (broadcast). bias is null or has shape [N]. beta is 0 (overwrite) or 1 (accumulate; used
+  // for gradient accumulation). act.alg == linear with alpha 1, beta 0 means no activation.
+  virtual void matmul(const View& a, bool trans_a, const View& b, bool trans_b, const View* bias,
+                      const View& c, float beta = 0.f, Eltwise act = {}) = 0;
+
+  // c = a (op) b with NumPy broadcasting. a, b and c have the same rank; every dim of a and b
+  // equals c's or is 1. c may alias a or b when that operand has c's shape.
+  virtual void binary(BinaryOp op, const View& a, const View& b, const View& c) = 0;
+
+  // y = reduce(x) over every axis where y's dim is 1 and x's is not. Same rank.
+  virtual void reduce(ReduceOp op, const View& x, const View& y) = 0;
+
+  // y[perm-permuted] = x: y.shape[i] == x.shape[perm[i]].
+  virtual void transpose(const View& x, const View& y, const std::vector<int>& perm) = 0;
+
+  // ---- activations ------------------------------------------------------------------------
+  // y = f(x); y may alias x.
+  virtual void eltwise_forward(const Eltwise& e, const View& x, const View& y) = 0;
+  // dx = dy * f'(.), where `saved` is the forward output when eltwise_backward_uses_dst(e),
+  // else the forward input.
+  virtual void eltwise_backward(const Eltwise& e, const View& dy, const View& saved,
+                                const View& dx) = 0;
+  // Softmax (or log-softmax when `log`) along `axis` (already non-negative).
+  virtual void softmax_forward(const View& x, const View& y, int axis, bool log) = 0;
+  // `y` is the forward output.
+  virtual void softmax_backward(const View& dy, const View& y, const View& dx, int axis,
+                                bool log) = 0;
+
+  // ---- indexing / random ------------------------------------------------------------------
+  // out[i, c] = (labels[i] == c) ? 1 : 0 for labels of dtype int32, int64 or float32 (integral
+  // values). out: [N, C] float32, labels: [N]. Throws ValueError naming the first bad label when a
+  // label is outside [0, C) or not integral.
+  virtual void one_hot(const View& labels, const View& out) = 0;
+  // Inverted-dropout mask: each element is 0 with probability `rate`, else 1 / (1 - rate).
+  // Deterministic in (seed, offset): the same pair gives the same mask on every backend run.
+  virtual void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset) = 0;
+
+  // ---- fused optimizer updates (Keras 3 update rules, in place) ---------------------------
+  // momentum == 0: p -= lr * g.
+  // else: v = momentum * v - lr * g; p += nesterov ? momentum * v - lr * g : v.
+  virtual void sgd_update(const View& p, const View& g, const View* velocity, float lr,
+                          float momentum, bool nesterov) = 0;
+  // step is 1-based. alpha = lr * sqrt(1 - beta2^step) / (1 - beta1^step);
+  // m += (g - m)(1 - beta1); v += (g² - v)(1 - beta2);
+  // if vhat: vhat = max(vhat, v), use vhat for v; p -= alpha * m / (sqrt(v) + eps).
+  virtual void adam_update(const View& p, const View& g, const View& m, const View& v,
+                           const View* vhat, float lr, float beta1, float beta2, float eps,
+                           int64_t step) = 0;
+  // ms = rho * ms + (1 - rho) g²; if mg: mg = rho * mg + (1 - rho) g, denom = ms - mg² + eps,
+  // else denom = ms + eps; inc = lr * g / sqrt(denom);
+  // if mom: mom = momentum * mom + inc, p -= mom; else p -= inc.
+  virtual void rmsprop_update(const View& p, const View& g, const View& ms, const View* mg,
+                              const View* mom, float lr, float rho, float momentum,
+                              float eps) = 0;
+
+  // ---- checks -----------------------------------------------------------------------------
+  // Index of the first element that is NaN or ±inf, or -1 when all are finite. float32 only.
+  virtual int64_t first_non_finite(const View& x) = 0;
+};
+
+// The process-wide backend (see the header comment for how it is chosen).
+Backend& default_backend();
+// Names of the backends compiled into this build, e.g. {"onednn"}.
+std::vector<std::string> available_backends();
+// Looks a compiled backend up by name; throws ValueError listing the valid names.
+Backend& backend_by_name(const std::string& name);
+
+}  // namespace strata

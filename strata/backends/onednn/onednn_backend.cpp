@@ -1,0 +1,125 @@
+// The oneDNN backend class: wires the Backend interface to the pooled allocator, the cached
+// oneDNN primitives (onednn_*.cpp) and the OpenMP loops (cpu_*.cpp).
+#include "strata/backends/onednn/onednn_backend.hpp"
+
+#include <cstring>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <xmmintrin.h>
+#define STRATA_HAS_MXCSR 1
+#endif
+
+#include "strata/backends/onednn/cpu_kernels.hpp"
+#include "strata/backends/onednn/cpu_optimizers.hpp"
+#include "strata/backends/onednn/memory_pool.hpp"
+#include "strata/backends/onednn/onednn_context.hpp"
+#include "strata/backends/onednn/onednn_ops.hpp"
+
+namespace strata {
+
+namespace {
+
+// Flush-to-zero and denormals-are-zero on this thread and on every OpenMP worker (oneDNN runs
+// on the same OpenMP pool): Adam's second moments decay into denormals, whose arithmetic is
+// ~100x slower on x86 and would slow training down epoch after epoch.
+void enable_flush_to_zero() {
+#ifdef STRATA_HAS_MXCSR
+  constexpr unsigned kFtzDaz = 0x8040;
+  _mm_setcsr(_mm_getcsr() | kFtzDaz);
+#pragma omp parallel
+  { _mm_setcsr(_mm_getcsr() | kFtzDaz); }
+#endif
+}
+
+class OneDnnBackend final : public Backend {
+ public:
+  OneDnnBackend() {
+    enable_flush_to_zero();
+    // Create the engine and stream now rather than inside the first timed op.
+    onednn::stream();
+  }
+
+  std::string name() const override { return "onednn"; }
+  DeviceKind device() const override { return DeviceKind::cpu; }
+
+  std::shared_ptr<Buffer> allocate(size_t bytes) override {
+    void* p = pool_.acquire(bytes);
+    try {
+      return std::allocate_shared<Buffer>(onednn::PoolAllocator<Buffer>(&pool_), this, p, bytes);
+    } catch (...) {
+      pool_.give_back(p, bytes);
+      throw;
+    }
+  }
+  void release(void* data, size_t bytes) override { pool_.give_back(data, bytes); }
+  // Empty copies may come with null pointers (empty host vectors), which memcpy forbids.
+  void copy_from_host(void* dst, const void* host_src, size_t bytes) override {
+    if (bytes) std::memcpy(dst, host_src, bytes);
+  }
+  void copy_to_host(void* host_dst, const void* src, size_t bytes) override {
+    if (bytes) std::memcpy(host_dst, src, bytes);
+  }
+  void copy(void* dst, const void* src, size_t bytes) override {
+    if (bytes && dst != src) std::memcpy(dst, src, bytes);
+  }
+  void fill(const View& dst, double value) override { onednn::fill(dst, value); }
+
+  void matmul(const View& a, bool trans_a, const View& b, bool trans_b, const View* bias,
+              const View& c, float beta, Eltwise act) override {
+    onednn::matmul(a, trans_a, b, trans_b, bias, c, beta, act);
+  }
+  void binary(BinaryOp op, const View& a, const View& b, const View& c) override {
+    onednn::binary(op, a, b, c);
+  }
+  void reduce(ReduceOp op, const View& x, const View& y) override { onednn::reduce(op, x, y); }
+  void transpose(const View& x, const View& y, const std::vector<int>& perm) override {
+    onednn::transpose(x, y, perm);
+  }
+
+  void eltwise_forward(const Eltwise& e, const View& x, const View& y) override {
+    onednn::eltwise_forward(e, x, y);
+  }
+  void eltwise_backward(const Eltwise& e, const View& dy, const View& saved,
+                        const View& dx) override {
+    onednn::eltwise_backward(e, dy, saved, dx);
+  }
+  void softmax_forward(const View& x, const View& y, int axis, bool log) override {
+    onednn::softmax_forward(x, y, axis, log);
+  }
+  void softmax_backward(const View& dy, const View& y, const View& dx, int axis,
+                        bool log) override {
+    onednn::softmax_backward(dy, y, dx, axis, log);
+  }
+
+  void one_hot(const View& labels, const View& out) override { onednn::one_hot(labels, out); }
+  void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset) override {
+    onednn::dropout_mask(mask, rate, seed, offset);
+  }
+
+  void sgd_update(const View& p, const View& g, const View* velocity, float lr, float momentum,
+                  bool nesterov) override {
+    onednn::sgd_update(p, g, velocity, lr, momentum, nesterov);
+  }
+  void adam_update(const View& p, const View& g, const View& m, const View& v, const View* vhat,
+                   float lr, float beta1, float beta2, float eps, int64_t step) override {
+    onednn::adam_update(p, g, m, v, vhat, lr, beta1, beta2, eps, step);
+  }
+  void rmsprop_update(const View& p, const View& g, const View& ms, const View* mg,
+                      const View* mom, float lr, float rho, float momentum,
+                      float eps) override {
+    onednn::rmsprop_update(p, g, ms, mg, mom, lr, rho, momentum, eps);
+  }
+
+  int64_t first_non_finite(const View& x) override { return onednn::first_non_finite(x); }
+
+ private:
+  onednn::MemoryPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_onednn_backend() { return std::make_unique<OneDnnBackend>(); }
+
+size_t onednn_cached_primitive_count() { return onednn::cached_primitive_count(); }
+
+}  // namespace strata

@@ -1,0 +1,30 @@
+// Activation: applies a named activation function (see activations.hpp) element-wise.
+//
+//   Activation("relu")
+//   Activation({.activation = "softmax", .name = "probs"})
+#pragma once
+
+#include "strata/layers/layer.hpp"
+
+namespace strata {
+
+struct ActivationOptions {
+  std::string activation;
+  std::string name;
+};
+
+class Activation : public Layer {
+ public:
+  explicit Activation(ActivationOptions o);
+  explicit Activation(std::string activation) : Activation(ActivationOptions{std::move(activation)}) {}
+  Shape compute_output_shape(const Shape& in) const override { return in; }
+  nlohmann::json get_config() const override;
+
+ protected:
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  ActivationOptions o_;
+};
+
+}  // namespace strata

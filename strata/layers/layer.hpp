@@ -1,0 +1,112 @@
+// Layer: the run-time building block of every model (run-time objects, not template types, so the
+// designer and loaders can edit models). A layer is built once for an input shape — which creates
+// its weights — and then called on tensors. Shapes carry the batch dimension first; -1 (printed
+// None) marks it unknown. Weights are listed trainable first, in Keras order.
+//
+//   Dense d({.units = 64, .activation = "relu"});
+//   d.build(Shape{-1, 784});          // kernel (784, 64), bias (64,)
+//   Tensor y = d(x, /*training=*/true);
+//   d.count_params();                 // 50240
+//
+// Subclasses implement compute_output_shape, call, get_config and, when they own weights,
+// build_weights (calling add_weight).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "strata/autodiff/tensor.hpp"
+#include "strata/initializers/initializer.hpp"
+
+namespace strata {
+
+struct Weight {
+  std::string name;  // "kernel", "bias", ...
+  Tensor value;
+  bool trainable = true;
+};
+
+class Layer {
+ public:
+  // `name` empty -> a unique Keras-style name from the class name ("dense", "dense_1", ...).
+  Layer(std::string class_name, std::string name);
+  virtual ~Layer() = default;
+  Layer(Layer&&) = default;
+  Layer& operator=(Layer&&) = default;
+
+  const std::string& name() const { return name_; }
+  const std::string& class_name() const { return class_name_; }
+  bool trainable() const { return trainable_; }
+  void set_trainable(bool t);
+
+  bool built() const { return built_; }
+  // Creates the weights for `input_shape` (batch dim included). Throws ValueError naming this
+  // layer when the shape does not fit it.
+  void build(const Shape& input_shape);
+  // Shape of the output for `input_shape`; throws ValueError naming this layer on a mismatch.
+  virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
+  const Shape& input_shape() const { return input_shape_; }
+  Shape output_shape() const { return compute_output_shape(input_shape_); }
+
+  // Builds on first use, checks the input against the built shape, then runs call().
+  Tensor operator()(const Tensor& x, bool training = false);
+
+  const std::vector<Weight>& weight_entries() const { return weights_; }
+  // Trainable weights first, then non-trainable (a frozen layer's weights are all non-trainable).
+  std::vector<Tensor> weights() const;
+  std::vector<Tensor> trainable_weights() const;
+  std::vector<Tensor> non_trainable_weights() const;
+  int64_t count_params() const;
+
+  // Keras config: name, trainable, dtype and the layer's own arguments.
+  virtual nlohmann::json get_config() const;
+
+  // "Dense 'dense_1'" — how error messages name this layer.
+  std::string label() const { return class_name_ + " '" + name_ + "'"; }
+
+ protected:
+  virtual void build_weights(const Shape& /*input_shape*/) {}
+  virtual Tensor call(const Tensor& x, bool training) = 0;
+  // Throws when `shape` (batch included) is not what this built layer accepts. The default wants
+  // the built rank and every known non-batch dimension.
+  virtual void check_input(const Shape& shape) const;
+  Tensor add_weight(const std::string& name, const Shape& shape, const InitializerSpec& init,
+                    bool trainable = true);
+
+ private:
+  std::string class_name_;
+  std::string name_;
+  bool trainable_ = true;
+  bool built_ = false;
+  Shape input_shape_;
+  std::vector<Weight> weights_;
+};
+
+using LayerPtr = std::shared_ptr<Layer>;
+
+// What Sequential and add() take: any layer object by value (moved into shared ownership) or a
+// shared pointer to one, so `Sequential({Dense({.units = 10}), Flatten()})` reads like Keras.
+class LayerRef {
+ public:
+  template <class L>
+    requires std::derived_from<std::decay_t<L>, Layer> && (!std::is_lvalue_reference_v<L>)
+  LayerRef(L&& layer) : ptr_(std::make_shared<std::decay_t<L>>(std::move(layer))) {}
+  template <class L>
+    requires std::derived_from<L, Layer>
+  LayerRef(std::shared_ptr<L> layer) : ptr_(std::move(layer)) {}
+  const LayerPtr& get() const { return ptr_; }
+
+ private:
+  LayerPtr ptr_;
+};
+
+// Keras' per-process naming: "dense", then "dense_1", "dense_2", ... (layers and models alike).
+std::string unique_object_name(const std::string& base);
+
+// Keras' snake_case of a class name: "LeakyReLU" -> "leaky_re_lu".
+std::string to_snake_case(const std::string& class_name);
+
+}  // namespace strata

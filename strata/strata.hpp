@@ -1,0 +1,36 @@
+// Strata umbrella header: everything a Keras-style program needs.
+//
+//   #include <strata/strata.hpp>
+//   using namespace strata;
+//   auto [train, test] = datasets::fashion_mnist::load();
+//   Sequential model({Input({28, 28, 1}), Flatten(),
+//                     Dense({.units = 128, .activation = "relu"}),
+//                     Dense({.units = 10, .activation = "softmax"})});
+//   model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy",
+//                  .metrics = {"accuracy"}});
+//   model.fit(train.x, train.y, {.epochs = 5});
+//   model.evaluate(test.x, test.y);
+#pragma once
+
+#include "strata/api/model.hpp"
+#include "strata/api/sequential.hpp"
+#include "strata/autodiff/node.hpp"
+#include "strata/autodiff/ops.hpp"
+#include "strata/autodiff/tensor.hpp"
+#include "strata/callbacks/callback.hpp"
+#include "strata/core/error.hpp"
+#include "strata/core/random.hpp"
+#include "strata/datasets/csv.hpp"
+#include "strata/datasets/fashion_mnist.hpp"
+#include "strata/datasets/idx.hpp"
+#include "strata/initializers/initializer.hpp"
+#include "strata/layers/activation.hpp"
+#include "strata/layers/activation_layers.hpp"
+#include "strata/layers/dense.hpp"
+#include "strata/layers/dropout.hpp"
+#include "strata/layers/flatten.hpp"
+#include "strata/layers/input_layer.hpp"
+#include "strata/layers/reshape.hpp"
+#include "strata/losses/losses.hpp"
+#include "strata/metrics/metrics.hpp"
+#include "strata/optimizers/optimizers.hpp"
