@@ -11,6 +11,7 @@
 #include "strata/losses/sparse_categorical_crossentropy.hpp"
 #include "strata/metrics/binary_accuracy.hpp"
 #include "strata/metrics/categorical_accuracy.hpp"
+#include "strata/metrics/mean_absolute_error.hpp"
 #include "strata/metrics/mean_squared_error.hpp"
 #include "strata/metrics/metric.hpp"
 #include "strata/metrics/sparse_categorical_accuracy.hpp"

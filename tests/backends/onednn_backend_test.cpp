@@ -550,16 +550,17 @@ struct EltwiseCase {
 };
 
 const EltwiseCase kEltwiseCases[] = {
-    {{EltwiseAlg::relu, 0.f, 0.f}, false},     {{EltwiseAlg::relu, 0.3f, 0.f}, false},
-    {{EltwiseAlg::relu, -0.5f, 0.f}, false},   {{EltwiseAlg::elu, 1.f, 0.f}, false},
-    {{EltwiseAlg::elu, 0.5f, 0.f}, false},     {{EltwiseAlg::logistic, 0.f, 0.f}, false},
-    {{EltwiseAlg::tanh, 0.f, 0.f}, false},     {{EltwiseAlg::gelu_erf, 0.f, 0.f}, false},
-    {{EltwiseAlg::gelu_tanh, 0.f, 0.f}, false}, {{EltwiseAlg::soft_relu, 0.f, 0.f}, false},
-    {{EltwiseAlg::exp, 0.f, 0.f}, false},      {{EltwiseAlg::log, 0.f, 0.f}, true, 1e-5},
-    {{EltwiseAlg::linear, 2.f, 0.5f}, false},  {{EltwiseAlg::linear, 1.f, 0.f}, false},
-    {{EltwiseAlg::abs, 0.f, 0.f}, false},      {{EltwiseAlg::sqrt, 0.f, 0.f}, true},
-    {{EltwiseAlg::square, 0.f, 0.f}, false},   {{EltwiseAlg::clip, -0.5f, 0.7f}, false},
-    {{EltwiseAlg::pow, 1.5f, 3.f}, false},     {{EltwiseAlg::pow, 0.5f, 0.5f}, true},
+    {{EltwiseAlg::relu, 0.f, 0.f}, false},      {{EltwiseAlg::relu, 0.3f, 0.f}, false},
+    {{EltwiseAlg::relu, -0.5f, 0.f}, false},    {{EltwiseAlg::elu, 1.f, 0.f}, false},
+    {{EltwiseAlg::elu, 0.5f, 0.f}, false},      {{EltwiseAlg::elu, -0.5f, 0.f}, false},
+    {{EltwiseAlg::logistic, 0.f, 0.f}, false},  {{EltwiseAlg::tanh, 0.f, 0.f}, false},
+    {{EltwiseAlg::gelu_erf, 0.f, 0.f}, false},  {{EltwiseAlg::gelu_tanh, 0.f, 0.f}, false},
+    {{EltwiseAlg::soft_relu, 0.f, 0.f}, false}, {{EltwiseAlg::exp, 0.f, 0.f}, false},
+    {{EltwiseAlg::log, 0.f, 0.f}, true, 1e-5},  {{EltwiseAlg::linear, 2.f, 0.5f}, false},
+    {{EltwiseAlg::linear, 1.f, 0.f}, false},    {{EltwiseAlg::abs, 0.f, 0.f}, false},
+    {{EltwiseAlg::sqrt, 0.f, 0.f}, true},       {{EltwiseAlg::square, 0.f, 0.f}, false},
+    {{EltwiseAlg::clip, -0.5f, 0.7f}, false},   {{EltwiseAlg::pow, 1.5f, 3.f}, false},
+    {{EltwiseAlg::pow, 0.5f, 0.5f}, true},
 };
 
 std::vector<float> eltwise_inputs(const EltwiseCase& ec, int64_t n) {
