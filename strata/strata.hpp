@@ -18,6 +18,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/autodiff/tensor.hpp"
 #include "strata/callbacks/callback.hpp"
+#include "strata/callbacks/learning_rate_scheduler.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
 #include "strata/datasets/csv.hpp"

@@ -119,7 +119,11 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions o) {
   const int64_t n = x.dim(0);
   const int64_t steps = (n + o.batch_size - 1) / o.batch_size;
   auto history = std::make_shared<History>();
-  std::vector<CallbackPtr> callbacks = o.callbacks;
+  std::vector<CallbackPtr> callbacks;
+  for (const auto& c : o.callbacks) {
+    if (!c.get()) throw ValueError("fit: callbacks contains a null callback");
+    callbacks.push_back(c.get());
+  }
   if (o.verbose) callbacks.push_back(std::make_shared<ProgbarLogger>(o.verbose, std::cout));
   callbacks.push_back(history);
   for (auto& c : callbacks) {
@@ -189,9 +193,7 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions o) {
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << steps << "/" << steps << " - " << format_duration(s) << " - "
-              << format_duration(s / double(steps)) << "/step";
-    for (const auto& [k, v] : logs.items()) std::cout << " - " << k << ": " << v;
-    std::cout << "\n";
+              << format_duration(s / double(steps)) << "/step" << format_logs(logs) << "\n";
   }
   return logs;
 }

@@ -35,7 +35,7 @@ struct FitOptions {
   int epochs = 1;
   // 0 silent; 1 progress bar on a terminal, one line per epoch otherwise; 2 one line per epoch.
   int verbose = 1;
-  std::vector<CallbackPtr> callbacks;
+  std::vector<CallbackRef> callbacks;
   // Fraction of the samples, taken from the end before shuffling, held out for validation.
   double validation_split = 0.0;
   Dataset validation_data;  // used instead of validation_split when x is set

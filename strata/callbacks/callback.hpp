@@ -10,6 +10,7 @@
 //   model.fit(x, y, {.epochs = 3, .callbacks = {std::make_shared<PrintLoss>()}});
 #pragma once
 
+#include <concepts>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +53,22 @@ class Callback {
   int64_t steps_ = 0;
 };
 using CallbackPtr = std::shared_ptr<Callback>;
+
+// What fit's callback list takes: a callback object by value (moved into shared ownership) or a
+// shared pointer to one the caller keeps, e.g. to read it after training.
+class CallbackRef {
+ public:
+  template <class C>
+    requires std::derived_from<std::decay_t<C>, Callback> && (!std::is_lvalue_reference_v<C>)
+  CallbackRef(C&& c) : ptr_(std::make_shared<std::decay_t<C>>(std::move(c))) {}
+  template <class C>
+    requires std::derived_from<C, Callback>
+  CallbackRef(std::shared_ptr<C> c) : ptr_(std::move(c)) {}
+  const CallbackPtr& get() const { return ptr_; }
+
+ private:
+  CallbackPtr ptr_;
+};
 
 // history["loss"][e] is the loss of epoch e; epoch lists the epoch indices seen.
 class History : public Callback {

@@ -34,7 +34,7 @@ std::string format_duration(double s) {
 ProgbarLogger::ProgbarLogger(int verbose, std::ostream& out)
     : out_(out), live_(verbose == 1 && is_terminal(out)) {}
 
-std::string ProgbarLogger::metrics_text(const Logs& logs) const {
+std::string format_logs(const Logs& logs) {
   std::string s;
   for (const auto& [k, v] : logs.items()) s += " - " + k + ": " + format_value(v);
   return s;
@@ -66,7 +66,7 @@ void ProgbarLogger::on_train_batch_end(int64_t batch, const Logs& logs) {
   for (int i = done; i < width; ++i) line << "━";
   line << "\x1b[0m ";
   line << format_duration(per_step * double(steps_ - seen_)) << " "
-       << format_duration(per_step) << "/step" << metrics_text(logs) << "\x1b[K";
+       << format_duration(per_step) << "/step" << format_logs(logs) << "\x1b[K";
   out_ << line.str() << std::flush;
 }
 
@@ -79,11 +79,11 @@ void ProgbarLogger::on_epoch_end(int, const Logs& logs) {
     line << "\r" << seen_ << "/" << steps_ << " ";
     for (int i = 0; i < 20; ++i) line << "━";
     line << " " << format_duration(elapsed) << " " << format_duration(per_step) << "/step"
-         << metrics_text(logs) << "\x1b[K\n";
+         << format_logs(logs) << "\x1b[K\n";
     out_ << line.str() << std::flush;
   } else {
     out_ << seen_ << "/" << steps_ << " - " << format_duration(elapsed) << " - "
-         << format_duration(per_step) << "/step" << metrics_text(logs) << "\n"
+         << format_duration(per_step) << "/step" << format_logs(logs) << "\n"
          << std::flush;
   }
 }

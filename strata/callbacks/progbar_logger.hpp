@@ -22,13 +22,15 @@ class ProgbarLogger : public Callback {
   void on_epoch_end(int epoch, const Logs& logs) override;
 
  private:
-  std::string metrics_text(const Logs& logs) const;
   std::ostream& out_;
   bool live_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
   int64_t seen_ = 0;
 };
+
+// " - loss: 0.3512 - accuracy: 0.8764": logs as the progress bar prints them.
+std::string format_logs(const Logs& logs);
 
 // "2s", "1:05", "15ms" — Keras' compact durations.
 std::string format_duration(double seconds);
