@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect_error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -16,6 +18,8 @@
 #include "support/gradcheck.hpp"
 
 namespace strata {
+using strata::test::expect_value_error;
+
 namespace {
 
 using Vec = std::vector<float>;
@@ -34,17 +38,6 @@ void expect_close(double actual, double expected, double rel = 2e-5) {
   EXPECT_NEAR(actual, expected, rel * std::max(1.0, std::abs(expected)));
 }
 
-// Runs f and checks it throws ValueError whose message contains every string of `parts`.
-template <class Fn>
-void expect_value_error(Fn f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ValueError";
-  } catch (const ValueError& e) {
-    std::string msg = e.what();
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << msg;
-  }
-}
 
 // ---- host references (double) -----------------------------------------------------------------
 

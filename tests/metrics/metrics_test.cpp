@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect_error.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +14,8 @@
 #include "strata/losses/losses.hpp"
 
 namespace strata::metrics {
+using strata::test::expect_value_error;
+
 namespace {
 
 using Vec = std::vector<float>;
@@ -20,16 +24,6 @@ Tensor F(const Shape& s, const Vec& v) { return Tensor::from_vector(s, v); }
 Tensor I32(const Shape& s, const std::vector<int32_t>& v) { return Tensor::from_vector(s, v); }
 Tensor I64(const Shape& s, const std::vector<int64_t>& v) { return Tensor::from_vector(s, v); }
 
-template <class Fn>
-void expect_value_error(Fn f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ValueError";
-  } catch (const ValueError& e) {
-    std::string msg = e.what();
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << msg;
-  }
-}
 
 TEST(Accuracy, KerasExampleAccumulationAndReset) {
   Accuracy acc;

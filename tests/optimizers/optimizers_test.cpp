@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect_error.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -11,6 +13,8 @@
 #include "strata/core/error.hpp"
 
 namespace strata {
+using strata::test::expect_value_error;
+
 namespace {
 
 using Vec = std::vector<float>;
@@ -33,16 +37,6 @@ void expect_values(const Tensor& t, const DVec& ref, const char* what) {
     EXPECT_NEAR(v[i], ref[i], 2e-5 * std::max(1.0, std::abs(ref[i]))) << what << " [" << i << "]";
 }
 
-template <class Fn>
-void expect_value_error(Fn f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ValueError";
-  } catch (const ValueError& e) {
-    std::string msg = e.what();
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << msg;
-  }
-}
 
 const Vec kStart{1.f, -2.f, 3.f, 0.5f};
 const std::vector<Vec> kGrads{
