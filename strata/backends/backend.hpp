@@ -80,6 +80,13 @@ bool eltwise_backward_uses_dst(const Eltwise& e);
 enum class BinaryOp { add, sub, mul, div, max, min, gt };
 enum class ReduceOp { sum, mean, max, min };
 
+// Counters that show the steady state: after a warm-up batch, training creates no primitives
+// and takes no memory from the system.
+struct BackendStats {
+  int64_t cached_primitives = 0;   // compiled primitives / plans kept for reuse
+  int64_t system_allocations = 0;  // blocks ever taken from the system allocator
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -160,6 +167,8 @@ class Backend {
   // ---- checks -----------------------------------------------------------------------------
   // Index of the first element that is NaN or ±inf, or -1 when all are finite. float32 only.
   virtual int64_t first_non_finite(const View& x) = 0;
+
+  virtual BackendStats stats() const = 0;
 };
 
 // The process-wide backend (see the header comment for how it is chosen).

@@ -221,3 +221,20 @@ TEST(Sequential, TrainOnBatchAndProgressLines) {
   EXPECT_TRUE(has(out, "loss: ")) << out;
   EXPECT_FALSE(has(out, "\r")) << out;
 }
+
+TEST(Sequential, SteadyStateTrainingCreatesNothing) {
+  // After one epoch every primitive exists and every buffer size sits in the pool: further
+  // epochs (same batch sizes, the short last batch included) must reuse them all.
+  set_random_seed(12);
+  Sequential m({Input({2}), Dense({.units = 32, .activation = "relu"}), Dropout(0.1f),
+                Dense({.units = 2, .activation = "softmax"})});
+  m.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  auto d = blobs(200, 12);
+  m.fit(d.x, d.y, {.batch_size = 64, .epochs = 1, .verbose = 0});
+  Backend& be = default_backend();
+  const BackendStats before = be.stats();
+  m.fit(d.x, d.y, {.batch_size = 64, .epochs = 3, .verbose = 0});
+  const BackendStats after = be.stats();
+  EXPECT_EQ(after.cached_primitives, before.cached_primitives);
+  EXPECT_EQ(after.system_allocations, before.system_allocations);
+}

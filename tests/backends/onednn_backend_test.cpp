@@ -1027,15 +1027,9 @@ TEST_P(BackendConformance, RepeatedCallsReuseAndRebind) {
     for (Dev* d : {&a, &b, &c, &w, &out, &col, &y, &t}) keep.push_back(*d);
   };
   run_once(100);
-#ifdef STRATA_WITH_ONEDNN
-  const size_t before = GetParam() == "onednn" ? onednn_cached_primitive_count() : 0;
-#endif
+  const int64_t before = be().stats().cached_primitives;
   for (uint32_t seed = 200; seed < 205; ++seed) run_once(seed);
-#ifdef STRATA_WITH_ONEDNN
-  if (GetParam() == "onednn") {
-    EXPECT_EQ(onednn_cached_primitive_count(), before);
-  }
-#endif
+  EXPECT_EQ(be().stats().cached_primitives, before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendConformance, ::testing::ValuesIn(available_backends()),

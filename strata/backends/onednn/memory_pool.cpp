@@ -30,6 +30,7 @@ void* MemoryPool::acquire(size_t bytes) {
     p = std::aligned_alloc(kAlignment, size);
     if (!p) throw std::bad_alloc();
   }
+  ++system_allocations_;
   return p;
 }
 
@@ -37,6 +38,11 @@ void MemoryPool::give_back(void* p, size_t bytes) {
   if (!p) return;
   std::lock_guard lock(mutex_);
   free_[rounded(bytes)].push_back(p);
+}
+
+int64_t MemoryPool::system_allocations() const {
+  std::lock_guard lock(mutex_);
+  return system_allocations_;
 }
 
 void MemoryPool::trim() {

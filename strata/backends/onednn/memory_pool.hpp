@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -30,12 +31,15 @@ class MemoryPool {
   void give_back(void* p, size_t bytes);
   // Frees every block currently in the free lists.
   void trim();
+  // How many blocks were ever taken from the system allocator (steady state: constant).
+  int64_t system_allocations() const;
 
  private:
   static size_t rounded(size_t bytes);
   void trim_locked();
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  int64_t system_allocations_ = 0;
   std::unordered_map<size_t, std::vector<void*>> free_;
 };
 

@@ -112,6 +112,10 @@ class OneDnnBackend final : public Backend {
 
   int64_t first_non_finite(const View& x) override { return onednn::first_non_finite(x); }
 
+  BackendStats stats() const override {
+    return {static_cast<int64_t>(onednn::cached_primitive_count()), pool_.system_allocations()};
+  }
+
  private:
   onednn::MemoryPool pool_;
 };
@@ -119,7 +123,5 @@ class OneDnnBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_onednn_backend() { return std::make_unique<OneDnnBackend>(); }
-
-size_t onednn_cached_primitive_count() { return onednn::cached_primitive_count(); }
 
 }  // namespace strata

@@ -19,6 +19,4 @@ std::unique_ptr<Backend> make_onednn_backend();
 
 // Number of primitives in the process-wide oneDNN primitive cache (shared by every oneDNN
 // backend instance). Lets tests and diagnostics check that steady-state calls reuse primitives.
-size_t onednn_cached_primitive_count();
-
 }  // namespace strata
