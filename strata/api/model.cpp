@@ -36,6 +36,9 @@ void Model::compile(CompileOptions o) {
   loss_ = o.loss.resolve();
   metric_specs_ = std::move(o.metrics);
   metrics_.clear();
+  // Unknown names fail here rather than at the first fit; "accuracy" picks its variant from the
+  // real label and output shapes later.
+  for (const auto& spec : metric_specs_) spec.resolve(loss_.get(), Shape{-1, 1}, Shape{-1, 1});
 }
 
 void Model::require_compiled(const char* who) const {

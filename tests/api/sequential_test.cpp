@@ -102,9 +102,8 @@ TEST(Sequential, CompileRejectsUnknownNames) {
   EXPECT_TRUE(has(error_of([&] { m.compile({.optimizer = "adamm", .loss = "mse"}); }), "adam"));
   EXPECT_TRUE(has(error_of([&] { m.compile({.optimizer = "sgd", .loss = "msee"}); }),
                   "mean_squared_error"));
-  m.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"acuracy"}});
-  auto d = blobs(8, 1);
-  EXPECT_TRUE(has(error_of([&] { m.fit(d.x, d.y, {.verbose = 0}); }), "accuracy"));
+  EXPECT_TRUE(has(error_of([&] { m.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"acuracy"}}); }),
+                  "accuracy"));
 }
 
 TEST(Sequential, FitConvergesOnSeparableData) {
