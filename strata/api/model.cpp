@@ -47,6 +47,13 @@ void Model::require_compiled(const char* who) const {
                      "' must be compiled first: call compile({.optimizer = ..., .loss = ...})");
 }
 
+void Model::check_labels(const std::string& who, const Tensor& y) const {
+  // Checked once for the whole array so the message can name the sample; the loss itself would
+  // only see one batch.
+  if (loss_->name() == "sparse_categorical_crossentropy")
+    check_sparse_labels(who, y, output_shape().dim(-1));
+}
+
 void Model::resolve_metrics(const Shape& y_shape) {
   // "accuracy" depends on the label and output shapes, so names resolve on first use.
   if (metrics_.size() == metric_specs_.size()) return;
@@ -82,6 +89,7 @@ Logs Model::train_on_batch(const Tensor& x, const Tensor& y) {
   require_compiled("train_on_batch");
   check_xy("train_on_batch", x, y);
   if (!built()) build(x.shape());
+  check_labels("train_on_batch", y);
   resolve_metrics(y.shape());
   for (const auto& m : metrics_) m->reset_state();
   return collect_logs(train_step(x, y), "");
@@ -97,13 +105,13 @@ History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions o) {
     throw ValueError("fit: validation_split must be in [0, 1), got " +
                      std::to_string(o.validation_split));
   if (!built()) build(x_all.shape());
-  if (loss_->name() == "sparse_categorical_crossentropy")
-    check_sparse_labels("fit", y_all, output_shape().dim(-1));
+  check_labels("fit", y_all);
 
   // Keras holds out the *last* samples, before any shuffling.
   Tensor x = x_all, y = y_all, x_val, y_val;
   if (o.validation_data.x.defined()) {
     check_xy("fit (validation_data)", o.validation_data.x, o.validation_data.y);
+    check_labels("fit (validation_data)", o.validation_data.y);
     x_val = o.validation_data.x;
     y_val = o.validation_data.y;
   } else if (o.validation_split > 0) {
@@ -187,8 +195,7 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions o) {
   if (o.batch_size <= 0)
     throw ValueError("evaluate: batch_size must be positive, got " + std::to_string(o.batch_size));
   if (!built()) build(x.shape());
-  if (loss_->name() == "sparse_categorical_crossentropy")
-    check_sparse_labels("evaluate", y, output_shape().dim(-1));
+  check_labels("evaluate", y);
   const auto start = std::chrono::steady_clock::now();
   Logs logs = test_loop(x, y, o.batch_size);
   if (o.verbose) {

@@ -102,6 +102,7 @@ class Model {
  private:
   void require_compiled(const char* who) const;
   void resolve_metrics(const Shape& y_shape);
+  void check_labels(const std::string& who, const Tensor& y) const;
   // One optimisation step; updates the metrics and returns the batch loss.
   double train_step(const Tensor& x, const Tensor& y);
   Logs test_loop(const Tensor& x, const Tensor& y, int64_t batch_size);

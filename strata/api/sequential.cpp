@@ -4,7 +4,6 @@
 
 namespace strata {
 
-
 Sequential::Sequential(std::vector<LayerRef> layers, std::string name)
     : Model(name.empty() ? unique_object_name("sequential") : name) {
   for (auto& l : layers) add(std::move(l));
@@ -62,13 +61,11 @@ Shape Sequential::output_shape() const {
 }
 
 Tensor Sequential::call(const Tensor& x, bool training) {
-  if (x.rank() != input_shape_.rank())
+  bool fits = x.rank() == input_shape_.rank();
+  for (int i = 1; fits && i < x.rank(); ++i) fits = x.dim(i) == input_shape_[i];
+  if (!fits)
     throw ValueError("Sequential '" + name() + "': expected input of shape " +
                      input_shape_.str() + ", got " + x.shape().str());
-  for (int i = 1; i < x.rank(); ++i)
-    if (x.dim(i) != input_shape_[i])
-      throw ValueError("Sequential '" + name() + "': expected input of shape " +
-                       input_shape_.str() + ", got " + x.shape().str());
   Tensor h = x;
   for (const auto& l : layers_) h = (*l)(h, training);
   return h;

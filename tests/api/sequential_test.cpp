@@ -237,3 +237,17 @@ TEST(Sequential, SteadyStateTrainingCreatesNothing) {
   EXPECT_EQ(after.cached_primitives, before.cached_primitives);
   EXPECT_EQ(after.system_allocations, before.system_allocations);
 }
+
+TEST(Sequential, ValidationAndEvaluationLabelsAreCheckedToo) {
+  auto m = classifier();
+  m.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy"});
+  auto d = blobs(10, 13);
+  std::vector<int32_t> ys(10, 1);
+  ys[6] = -1;
+  Tensor bad = Tensor::from_vector({10}, ys);
+  auto msg = error_of([&] { m.fit(d.x, d.y, {.verbose = 0, .validation_data = {d.x, bad}}); });
+  EXPECT_TRUE(has(msg, "validation_data") && has(msg, "sample 6")) << msg;
+  msg = error_of([&] { m.evaluate(d.x, bad, {.verbose = 0}); });
+  EXPECT_TRUE(has(msg, "evaluate") && has(msg, "label -1 at sample 6")) << msg;
+  EXPECT_THROW(m.train_on_batch(d.x, bad), ValueError);
+}
