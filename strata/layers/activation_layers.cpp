@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "strata/autodiff/ops.hpp"
+#include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata {
@@ -28,9 +29,9 @@ Tensor ReLU::call(const Tensor& x, bool) {
 
 nlohmann::json ReLU::get_config() const {
   auto c = Layer::get_config();
-  c["max_value"] = o_.max_value ? nlohmann::json(*o_.max_value) : nlohmann::json(nullptr);
-  c["negative_slope"] = o_.negative_slope;
-  c["threshold"] = o_.threshold;
+  c["max_value"] = o_.max_value ? nlohmann::json(config_number(*o_.max_value)) : nlohmann::json(nullptr);
+  c["negative_slope"] = config_number(o_.negative_slope);
+  c["threshold"] = config_number(o_.threshold);
   return c;
 }
 
@@ -44,7 +45,7 @@ Tensor LeakyReLU::call(const Tensor& x, bool) { return ops::leaky_relu(x, o_.neg
 
 nlohmann::json LeakyReLU::get_config() const {
   auto c = Layer::get_config();
-  c["negative_slope"] = o_.negative_slope;
+  c["negative_slope"] = config_number(o_.negative_slope);
   return c;
 }
 
@@ -67,7 +68,7 @@ Tensor ELU::call(const Tensor& x, bool) { return ops::elu(x, o_.alpha); }
 
 nlohmann::json ELU::get_config() const {
   auto c = Layer::get_config();
-  c["alpha"] = o_.alpha;
+  c["alpha"] = config_number(o_.alpha);
   return c;
 }
 

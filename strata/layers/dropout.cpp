@@ -1,6 +1,7 @@
 #include "strata/layers/dropout.hpp"
 
 #include "strata/autodiff/ops.hpp"
+#include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
 
@@ -21,7 +22,7 @@ Tensor Dropout::call(const Tensor& x, bool training) {
 
 nlohmann::json Dropout::get_config() const {
   auto c = Layer::get_config();
-  c["rate"] = o_.rate;
+  c["rate"] = config_number(o_.rate);
   c["seed"] = o_.seed ? nlohmann::json(*o_.seed) : nlohmann::json(nullptr);
   c["noise_shape"] = nullptr;
   return c;

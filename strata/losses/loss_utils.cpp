@@ -1,7 +1,5 @@
 #include "strata/losses/loss_utils.hpp"
 
-#include <charconv>
-#include <cstdlib>
 #include <cstring>
 
 #include "strata/autodiff/ops.hpp"
@@ -11,13 +9,6 @@ namespace strata::loss_detail {
 
 nlohmann::json base_config(const std::string& name) {
   return {{"name", name}, {"reduction", "sum_over_batch_size"}};
-}
-
-double config_number(float value) {
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof(buf) - 1, value);
-  *res.ptr = '\0';
-  return std::strtod(buf, nullptr);
 }
 
 void fail_shapes(const std::string& loss, const std::string& what, const Tensor& y_true,

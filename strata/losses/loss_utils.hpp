@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "strata/autodiff/tensor.hpp"
+#include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata::loss_detail {
@@ -16,9 +17,6 @@ inline constexpr float kEpsilon = 1e-7f;
 // The keys every Keras 3 loss config has: {"name": name, "reduction": "sum_over_batch_size"}.
 nlohmann::json base_config(const std::string& name);
 
-// A float argument as Keras writes it in a config: the shortest decimal that reads back as the
-// same float, so label_smoothing 0.1f appears as 0.1, not 0.10000000149011612.
-double config_number(float value);
 
 // Throws ValueError "<loss>: <what>; got y_true shape (..) and y_pred shape (..)".
 [[noreturn]] void fail_shapes(const std::string& loss, const std::string& what,

@@ -1,8 +1,6 @@
 #include "strata/metrics/binary_accuracy.hpp"
 
-#include <charconv>
-#include <cstdlib>
-
+#include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata::metrics {
@@ -16,11 +14,7 @@ BinaryAccuracy::BinaryAccuracy(BinaryAccuracyOptions options)
 
 nlohmann::json BinaryAccuracy::get_config() const {
   nlohmann::json c = Metric::get_config();
-  // The shortest decimal that reads back as the float: 0.7f is written 0.7, as Keras would.
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof(buf) - 1, threshold_);
-  *res.ptr = '\0';
-  c["threshold"] = std::strtod(buf, nullptr);
+  c["threshold"] = config_number(threshold_);
   return c;
 }
 
