@@ -9,9 +9,15 @@ Tensor dropout(const Tensor& x, float rate, uint64_t seed, uint64_t offset) {
   if (!(rate >= 0.f && rate < 1.f))
     throw ValueError("dropout: rate must be in [0, 1), got " + std::to_string(rate));
   if (rate == 0.f) return x;
-  Tensor mask = empty_like_shape(x, x.shape());
-  x.backend().dropout_mask(mask.view(), rate, seed, offset);
-  return mul(x, mask);  // the mask needs no grad, so mul's rule gives dx = g * mask
+  Tensor y = empty_like_shape(x, x.shape());
+  PayloadPtr saved = x.backend().dropout_forward(x.view(), y.view(), rate, seed, offset);
+  if (needs_grad({&x}))
+    attach_node(y, "dropout", {x}, [saved](const Tensor& g) {
+      Tensor dx = Tensor::empty(g.shape(), DType::float32, g.backend());
+      g.backend().dropout_backward(g.view(), *saved, dx.view());
+      return std::vector<Tensor>{dx};
+    });
+  return y;
 }
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {

@@ -76,6 +76,7 @@ class Tensor {
   int64_t dim(int axis) const { return impl_->shape.dim(axis); }
   DType dtype() const { return impl_->dtype; }
   Backend& backend() const { return impl_->buffer->backend(); }
+  DeviceKind device() const { return backend().device(); }
   void* data() const { return impl_->data(); }
   float* fdata() const { return static_cast<float*>(impl_->data()); }
   View view() const { return View{impl_->data(), impl_->shape, impl_->dtype}; }

@@ -45,6 +45,15 @@ class Buffer {
   size_t bytes_;
 };
 
+// State a forward op leaves for its backward (saved masks, workspaces, reserve spaces) in a form
+// only the backend that made it understands — e.g. cuDNN's dropout reserve space. Autodiff keeps
+// it in the op's node and frees it when the node is done.
+class Payload {
+ public:
+  virtual ~Payload() = default;
+};
+using PayloadPtr = std::shared_ptr<Payload>;
+
 // A contiguous row-major array in backend memory. Views do not own memory.
 struct View {
   void* data = nullptr;
@@ -145,6 +154,11 @@ class Backend {
   // Inverted-dropout mask: each element is 0 with probability `rate`, else 1 / (1 - rate).
   // Deterministic in (seed, offset): the same pair gives the same mask on every backend run.
   virtual void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset) = 0;
+  // y = x ⊙ dropout_mask(rate, seed, offset); the payload carries what dropout_backward needs.
+  virtual PayloadPtr dropout_forward(const View& x, const View& y, float rate, uint64_t seed,
+                                     uint64_t offset) = 0;
+  // dx = dy ⊙ the forward's mask. `saved` must come from this backend's dropout_forward.
+  virtual void dropout_backward(const View& dy, const Payload& saved, const View& dx) = 0;
 
   // ---- fused optimizer updates (Keras 3 update rules, in place) ---------------------------
   // momentum == 0: p -= lr * g.

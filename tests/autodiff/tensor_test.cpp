@@ -9,6 +9,7 @@ TEST(Tensor, RoundTripsHostData) {
   Tensor t = Tensor::from_vector({2, 2}, std::vector<float>{1, 2, 3, 4});
   EXPECT_EQ(t.shape(), (Shape{2, 2}));
   EXPECT_EQ(t.dtype(), DType::float32);
+  EXPECT_EQ(t.device(), default_backend().device());
   EXPECT_EQ(t.to_vector(), (std::vector<float>{1, 2, 3, 4}));
   Tensor l = Tensor::from_vector({3}, std::vector<int64_t>{7, 8, 9});
   EXPECT_EQ(l.to_vector<int64_t>(), (std::vector<int64_t>{7, 8, 9}));

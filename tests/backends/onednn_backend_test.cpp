@@ -785,6 +785,25 @@ TEST_P(BackendConformance, DropoutMaskMatchesThePhiloxScheme) {
   }
 }
 
+// Forward applies exactly dropout_mask's mask; backward reuses it through the opaque payload.
+TEST_P(BackendConformance, DropoutForwardBackwardUseTheMaskViaThePayload) {
+  const Shape s{37, 11};
+  std::vector<float> hx(static_cast<size_t>(s.numel())), hdy(hx.size());
+  for (size_t i = 0; i < hx.size(); ++i) hx[i] = 0.5f + float(i % 7), hdy[i] = 1.f - float(i % 5);
+  Dev x = upload(be(), hx, s), dy = upload(be(), hdy, s), y = make(be(), s), dx = make(be(), s);
+  PayloadPtr saved = be().dropout_forward(x.v, y.v, 0.3f, 99, 1000);
+  ASSERT_NE(saved, nullptr);
+  const auto mask = mask_of(be(), s.numel(), 0.3f, 99, 1000);
+  be().dropout_backward(dy.v, *saved, dx.v);
+  const auto fy = download(be(), y.v), fdx = download(be(), dx.v);
+  for (size_t i = 0; i < hx.size(); ++i) {
+    ASSERT_FLOAT_EQ(fy[i], hx[i] * mask[i]) << i;
+    ASSERT_FLOAT_EQ(fdx[i], hdy[i] * mask[i]) << i;
+  }
+  struct Foreign : Payload {};
+  EXPECT_THROW(be().dropout_backward(dy.v, Foreign{}, dx.v), ValueError);
+}
+
 TEST_P(BackendConformance, DropoutMaskRateStatistics) {
   for (float rate : {0.1f, 0.3f, 0.5f, 0.9f}) {
     SCOPED_TRACE("rate " + std::to_string(rate));

@@ -14,6 +14,7 @@
 #include "strata/backends/onednn/memory_pool.hpp"
 #include "strata/backends/onednn/onednn_context.hpp"
 #include "strata/backends/onednn/onednn_ops.hpp"
+#include "strata/core/error.hpp"
 
 namespace strata {
 
@@ -30,6 +31,12 @@ void enable_flush_to_zero() {
   { _mm_setcsr(_mm_getcsr() | kFtzDaz); }
 #endif
 }
+
+// dropout's saved state: the mask, kept in pooled memory until the backward pass is done.
+struct DropoutPayload : Payload {
+  std::shared_ptr<Buffer> mask;
+  Shape shape;
+};
 
 class OneDnnBackend final : public Backend {
  public:
@@ -94,6 +101,23 @@ class OneDnnBackend final : public Backend {
   void one_hot(const View& labels, const View& out) override { onednn::one_hot(labels, out); }
   void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset) override {
     onednn::dropout_mask(mask, rate, seed, offset);
+  }
+  PayloadPtr dropout_forward(const View& x, const View& y, float rate, uint64_t seed,
+                             uint64_t offset) override {
+    auto saved = std::make_shared<DropoutPayload>();
+    saved->mask = allocate(static_cast<size_t>(x.shape.numel()) * sizeof(float));
+    saved->shape = x.shape;
+    const View mask{saved->mask->data(), x.shape};
+    onednn::dropout_mask(mask, rate, seed, offset);
+    onednn::binary(BinaryOp::mul, x, mask, y);
+    return saved;
+  }
+  void dropout_backward(const View& dy, const Payload& saved, const View& dx) override {
+    const auto* p = dynamic_cast<const DropoutPayload*>(&saved);
+    if (!p || p->shape != dy.shape)
+      throw ValueError("onednn dropout_backward: the payload does not come from a dropout_forward "
+                       "of shape " + dy.shape.str());
+    onednn::binary(BinaryOp::mul, dy, View{p->mask->data(), p->shape}, dx);
   }
 
   void sgd_update(const View& p, const View& g, const View* velocity, float lr, float momentum,
