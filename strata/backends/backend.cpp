@@ -24,6 +24,75 @@ bool eltwise_backward_uses_dst(const Eltwise& e) {
   }
 }
 
+// Backends implement the ops they can; the others say so by name (a CUDA-less build, say).
+[[noreturn]] void Backend::unsupported(const char* op) const {
+  throw ValueError("backend '" + name() + "' does not implement " + op);
+}
+
+void Backend::conv_forward(const View&, const View&, const View*, const View&, const WindowParams&, Eltwise) {
+  unsupported("conv_forward");
+}
+
+void Backend::conv_backward_data(const View&, const View&, const View&, const WindowParams&) {
+  unsupported("conv_backward_data");
+}
+
+void Backend::conv_backward_weights(const View&, const View&, const View&, const View*, const WindowParams&) {
+  unsupported("conv_backward_weights");
+}
+
+void Backend::deconv_forward(const View&, const View&, const View*, const View&, const WindowParams&) {
+  unsupported("deconv_forward");
+}
+
+void Backend::deconv_backward_data(const View&, const View&, const View&, const WindowParams&) {
+  unsupported("deconv_backward_data");
+}
+
+void Backend::deconv_backward_weights(const View&, const View&, const View&, const View*, const WindowParams&) {
+  unsupported("deconv_backward_weights");
+}
+
+PayloadPtr Backend::pool_forward(PoolKind, const View&, const View&, const WindowParams&, bool) {
+  unsupported("pool_forward");
+}
+
+void Backend::pool_backward(PoolKind, const View&, const Payload*, const View&, const WindowParams&) {
+  unsupported("pool_backward");
+}
+
+void Backend::batchnorm_forward(const View&, const View&, const View*, const View*, const View&, const View&, float, bool) {
+  unsupported("batchnorm_forward");
+}
+
+void Backend::batchnorm_backward(const View&, const View&, const View*, const View&, const View&, const View&, const View*, const View*, float) {
+  unsupported("batchnorm_backward");
+}
+
+PayloadPtr Backend::layernorm_forward(const View&, const View&, const View*, const View*, float) {
+  unsupported("layernorm_forward");
+}
+
+void Backend::layernorm_backward(const View&, const View&, const View*, const Payload&, const View&, const View*, const View*, float) {
+  unsupported("layernorm_backward");
+}
+
+void Backend::resample_forward(const View&, const View&, bool) {
+  unsupported("resample_forward");
+}
+
+void Backend::resample_backward(const View&, const View&, bool) {
+  unsupported("resample_backward");
+}
+
+void Backend::window_copy(const View&, const View&, const std::vector<int64_t>&, bool) {
+  unsupported("window_copy");
+}
+
+void Backend::image_transform(const View&, const View&, const float*, bool, int, float) {
+  unsupported("image_transform");
+}
+
 std::vector<std::string> available_backends() {
   std::vector<std::string> names;
 #ifdef STRATA_WITH_ONEDNN

@@ -86,6 +86,21 @@ struct Eltwise {
 bool eltwise_backward_uses_dst(const Eltwise& e);
 
 // gt yields 1.0 where a > b, else 0.0.
+// Geometry of a 1-D or 2-D convolution or pooling window over channels-last data:
+// x (N, W, C) or (N, H, W, C). Index d < spatial runs over (W) or (H, W). Padding may be
+// asymmetric (Keras 'same' pads more at the end).
+struct WindowParams {
+  int spatial = 2;
+  int64_t kernel[2] = {1, 1};    // pooling window (convolutions take it from the kernel)
+  int64_t strides[2] = {1, 1};
+  int64_t dilation[2] = {1, 1};  // Keras dilation_rate (1 = dense)
+  int64_t pad_begin[2] = {0, 0};
+  int64_t pad_end[2] = {0, 0};
+  int64_t groups = 1;            // convolutions only
+};
+
+enum class PoolKind { max, average };  // average excludes padding, as Keras
+
 enum class BinaryOp { add, sub, mul, div, max, min, gt };
 enum class ReduceOp { sum, mean, max, min };
 
@@ -146,6 +161,65 @@ class Backend {
   virtual void softmax_backward(const View& dy, const View& y, const View& dx, int axis,
                                 bool log) = 0;
 
+  // ---- convolution (channels-last activations, Keras kernel layouts) ----------------------
+  // y = act(conv(x, w) + bias). x (N, [H,] W, Cin); w in Keras layout (k..., Cin / groups, Cout);
+  // bias (Cout,) or null; y (N, [OH,] OW, Cout) as p implies. Cross-correlation, no flip.
+  virtual void conv_forward(const View& x, const View& w, const View* bias, const View& y,
+                            const WindowParams& p, Eltwise act = {});
+  virtual void conv_backward_data(const View& dy, const View& w, const View& dx,
+                                  const WindowParams& p);
+  // dw (and dbias when non-null) from the forward input x and dy; overwrites them.
+  virtual void conv_backward_weights(const View& dy, const View& x, const View& dw,
+                                     const View* dbias, const WindowParams& p);
+  // Transposed convolution (Keras Conv2DTranspose): w in Keras layout (k..., Cout, Cin);
+  // y (N, [OH,] OW, Cout) with OW = (W - 1) * stride + dilation * (k - 1) + 1 - pads.
+  virtual void deconv_forward(const View& x, const View& w, const View* bias, const View& y,
+                              const WindowParams& p);
+  virtual void deconv_backward_data(const View& dy, const View& w, const View& dx,
+                                    const WindowParams& p);
+  virtual void deconv_backward_weights(const View& dy, const View& x, const View& dw,
+                                       const View* dbias, const WindowParams& p);
+
+  // ---- pooling, normalisation, resampling -------------------------------------------------
+  // Max or average pooling over the window of p. With `training`, max pooling returns the
+  // workspace pool_backward needs; otherwise (inference) the payload may be null.
+  virtual PayloadPtr pool_forward(PoolKind kind, const View& x, const View& y,
+                                  const WindowParams& p, bool training);
+  virtual void pool_backward(PoolKind kind, const View& dy, const Payload* saved, const View& dx,
+                             const WindowParams& p);
+  // Batch normalisation over every axis but the last (C). gamma/beta (C,) or null (scale 1 /
+  // shift 0). training: normalises with the batch statistics and writes them (mean, biased
+  // variance) into mean/var; else normalises with the given mean/var.
+  virtual void batchnorm_forward(const View& x, const View& y, const View* gamma,
+                                 const View* beta, const View& mean, const View& var, float eps,
+                                 bool training);
+  // Backward of the training-mode forward, with the batch mean/var it produced. dgamma/dbeta
+  // are written when non-null.
+  virtual void batchnorm_backward(const View& dy, const View& x, const View* gamma,
+                                  const View& mean, const View& var, const View& dx,
+                                  const View* dgamma, const View* dbeta, float eps);
+  // Layer normalisation over the last axis; the payload keeps the statistics for backward.
+  virtual PayloadPtr layernorm_forward(const View& x, const View& y, const View* gamma,
+                                       const View* beta, float eps);
+  virtual void layernorm_backward(const View& dy, const View& x, const View* gamma,
+                                  const Payload& saved, const View& dx, const View* dgamma,
+                                  const View* dbeta, float eps);
+  // Resizes (N, H, W, C) to y's (N, OH, OW, C): nearest or bilinear with half-pixel centres
+  // (Keras UpSampling2D / image.resize).
+  virtual void resample_forward(const View& x, const View& y, bool bilinear);
+  virtual void resample_backward(const View& dy, const View& dx, bool bilinear);
+  // Copies between `small` and the window of `big` that starts at `offsets` (one per dim, same
+  // rank): into_big writes big's window from small (the rest of big is untouched), else reads
+  // it into small. Zero padding and cropping are built from this.
+  virtual void window_copy(const View& small, const View& big,
+                           const std::vector<int64_t>& offsets, bool into_big);
+  // Per-sample affine warp of images (N, H, W, C) for augmentation: output pixel (r, c) of
+  // sample n samples x[n] at (r', c') = M_n · (r, c, 1), M_n = matrices[n*6 .. n*6+6) (row-
+  // major 2x3, host memory), bilinear or nearest; outside the image per fill_mode:
+  // 0 reflect (d c b a | a b c d | d c b a), 1 constant (fill_value), 2 nearest, 3 wrap.
+  virtual void image_transform(const View& x, const View& y, const float* matrices,
+                               bool bilinear, int fill_mode, float fill_value);
+
   // ---- indexing / random ------------------------------------------------------------------
   // out[i, c] = (labels[i] == c) ? 1 : 0 for labels of dtype int32, int64 or float32 (integral
   // values). out: [N, C] float32, labels: [N]. Throws ValueError naming the first bad label when a
@@ -183,6 +257,9 @@ class Backend {
   virtual int64_t first_non_finite(const View& x) = 0;
 
   virtual BackendStats stats() const = 0;
+
+ protected:
+  [[noreturn]] void unsupported(const char* op) const;
 };
 
 // The process-wide backend (see the header comment for how it is chosen).

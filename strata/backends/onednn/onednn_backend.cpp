@@ -136,6 +136,12 @@ class OneDnnBackend final : public Backend {
 
   int64_t first_non_finite(const View& x) override { return onednn::first_non_finite(x); }
 
+  // ---- convolution: onednn_conv.cpp, onednn_deconv.cpp ----
+
+  // ---- pooling, normalisation, resampling, windows: onednn_pool.cpp, onednn_norm.cpp, ... ----
+
+  // ---- image augmentation: cpu_image.cpp ----
+
   BackendStats stats() const override {
     return {static_cast<int64_t>(onednn::cached_primitive_count()), pool_.system_allocations()};
   }
