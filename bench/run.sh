@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
-# Runs the benchmark workloads with Strata and with PyTorch on this machine, same thread count,
-# in one run, and prints samples/s of both and their ratio.
-#   bench/run.sh [threads]      (default: all cores)
+# Runs the benchmark workloads of DESIGN.md §5 with Strata and with PyTorch on this machine,
+# same thread count, in one run, and prints samples/s of both and their ratio.
+#   bench/run.sh [threads]      (default: all cores; BENCH_REPS runs per side, default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-$(nproc)}
+reps=${BENCH_REPS:-5}
 bash scripts/install-deps.sh --bench
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j2 --target w1_mlp >/dev/null
+cmake --build build -j2 --target w1_mlp w2_w4_cnn >/dev/null
 
 # PyTorch at its best (DESIGN.md §5): OpenMP OpenBLAS with the right core type, same threads.
-torch_env=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp
-           OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$threads")
+torch=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OPENBLAS_CORETYPE=SkylakeX
+       OMP_NUM_THREADS="$threads" /usr/bin/python3)
+strata=(env OMP_NUM_THREADS="$threads")
+
 # The machines are shared VMs whose speed drifts from second to second: run both sides several
-# times, interleaved, and compare medians.
-reps=${BENCH_REPS:-5}
-value() { sed -n "s/.*[ ]$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-s_runs=(); t_runs=(); g_runs=(); p_runs=()
+# times, interleaved, and compare medians. Every program prints "<side> <id> key=value ..." lines.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for ((r = 0; r < reps; r++)); do
-  line=$(OMP_NUM_THREADS="$threads" build/bench/w1_mlp)
-  s_runs+=("$(value samples_per_s "$line")"); g_runs+=("$(value gflops "$line")")
-  p_runs+=("$(value peak_gflops "$line")")
-  line=$("${torch_env[@]}" /usr/bin/python3 bench/w1_torch.py)
-  t_runs+=("$(value samples_per_s "$line")")
+  "${strata[@]}" build/bench/w1_mlp >>"$log"
+  "${torch[@]}" bench/w1_torch.py >>"$log"
+  "${strata[@]}" build/bench/w2_w4_cnn >>"$log"
+  "${torch[@]}" bench/w2_w4_torch.py >>"$log"
 done
-s=$(printf '%s\n' "${s_runs[@]}" | median); t=$(printf '%s\n' "${t_runs[@]}" | median)
-g=$(printf '%s\n' "${g_runs[@]}" | median); p=$(printf '%s\n' "${p_runs[@]}" | median)
-printf '%-4s %-44s %12s %12s %7s %14s\n' id workload "strata/s" "torch/s" ratio "GFLOP/s(peak)"
-printf '%-4s %-44s %12s %12s %7.2f %14s\n' W1 "MLP 784-512-512-10, Adam, batch 128, train" \
-  "$s" "$t" "$(echo "$s / $t" | bc -l)" "$g ($p)"
-echo "threads: $threads; medians of $reps interleaved runs (strata: ${s_runs[*]}; torch: ${t_runs[*]})"
+
+# median SIDE ID KEY
+median() {
+  awk -v side="$1" -v id="$2" -v key="$3" '$1 == side && $2 == id {
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) print kv[2] } }' "$log" |
+    sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
+declare -A names=(
+  [W1]="MLP 784-512-512-10, Adam, batch 128, train"
+  [W2]="mnist_cnn, Adam, batch 128, train"
+  [W4]="mnist_cnn, predict, batch 256")
+printf '%-4s %-42s %10s %10s %7s %16s\n' id workload "strata/s" "torch/s" ratio "GFLOP/s (peak)"
+for id in W1 W2 W4; do
+  s=$(median strata "$id" samples_per_s); t=$(median torch "$id" samples_per_s)
+  g=$(median strata "$id" gflops)
+  flops=""
+  [[ -n "$g" ]] && flops="$g ($(median strata W1 peak_gflops))"
+  printf '%-4s %-42s %10s %10s %7.2f %16s\n' "$id" "${names[$id]}" "$s" "$t" \
+    "$(echo "$s / $t" | bc -l)" "$flops"
+done
+echo "threads: $threads; medians of $reps interleaved runs per side"

@@ -78,6 +78,36 @@ Tensor softsign(const Tensor& x);
 Tensor softmax(const Tensor& x, int axis = -1);
 Tensor log_softmax(const Tensor& x, int axis = -1);
 
+// ---- convolution (ops_conv.cpp) -------------------------------------------------------------
+// act(conv(x, w) + b): x channels-last (N, [H,] W, C); w Keras layout (k..., C / groups, F);
+// b (F,) or undefined. Output spatial sizes follow p (see conv_output_size).
+Tensor conv(const Tensor& x, const Tensor& w, const Tensor& b, const WindowParams& p,
+            Eltwise act = {});
+// Transposed convolution: w Keras Conv2DTranspose layout (k..., F, C); `out` is the full output
+// shape (N, [OH,] OW, F) the caller derived from Keras' deconv_output_length.
+Tensor conv_transpose(const Tensor& x, const Tensor& w, const Tensor& b, const WindowParams& p,
+                      const Shape& out);
+// Output length of a window op along one dim: floor((in + pads - dilation·(k-1) - 1) / s) + 1.
+int64_t conv_output_size(int64_t in, int64_t k, int64_t stride, int64_t dilation,
+                         int64_t pad_begin, int64_t pad_end);
+
+// ---- pooling, normalisation, resizing (ops_pool.cpp, ops_norm.cpp, ops_window.cpp) ---------
+// Max or average pooling over p's window (p.kernel); channels-last x.
+Tensor pool(const Tensor& x, PoolKind kind, const WindowParams& p);
+// Training-mode batch normalisation over every axis but the last: returns the output and fills
+// `mean` / `var` (shape (C,)) with the batch statistics (biased variance). gamma/beta may be
+// undefined (scale 1, shift 0).
+Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
+                        Tensor& mean, Tensor& var);
+// Layer normalisation over the last axis.
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
+// Resizes (N, H, W, C) to (N, oh, ow, C): nearest or bilinear (half-pixel centres).
+Tensor resize(const Tensor& x, int64_t oh, int64_t ow, bool bilinear);
+// Zero-pads x into a tensor of shape `out`, x's corner at `offsets`.
+Tensor pad(const Tensor& x, const Shape& out, const std::vector<int64_t>& offsets);
+// The window of x of shape `out` starting at `offsets`.
+Tensor crop(const Tensor& x, const Shape& out, const std::vector<int64_t>& offsets);
+
 // ---- random / indexing (ops_random.cpp) -----------------------------------------------------
 // Inverted dropout: zeroes each element with probability `rate`, scales the rest by 1/(1-rate).
 // The mask is a pure function of (seed, offset).

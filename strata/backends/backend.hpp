@@ -172,7 +172,9 @@ class Backend {
   virtual void conv_backward_weights(const View& dy, const View& x, const View& dw,
                                      const View* dbias, const WindowParams& p);
   // Transposed convolution (Keras Conv2DTranspose): w in Keras layout (k..., Cout, Cin);
-  // y (N, [OH,] OW, Cout) with OW = (W - 1) * stride + dilation * (k - 1) + 1 - pads.
+  // y (N, [OH,] OW, Cout) with OW = (W - 1) * stride + dilation * (k - 1) + 1 - pads; the end
+  // pad follows from y's shape and may be negative (down to 1 - stride: Keras output_padding),
+  // the extra trailing pixels then receiving only the bias.
   virtual void deconv_forward(const View& x, const View& w, const View* bias, const View& y,
                               const WindowParams& p);
   virtual void deconv_backward_data(const View& dy, const View& w, const View& dx,
@@ -213,10 +215,17 @@ class Backend {
   // it into small. Zero padding and cropping are built from this.
   virtual void window_copy(const View& small, const View& big,
                            const std::vector<int64_t>& offsets, bool into_big);
-  // Per-sample affine warp of images (N, H, W, C) for augmentation: output pixel (r, c) of
-  // sample n samples x[n] at (r', c') = M_n · (r, c, 1), M_n = matrices[n*6 .. n*6+6) (row-
-  // major 2x3, host memory), bilinear or nearest; outside the image per fill_mode:
-  // 0 reflect (d c b a | a b c d | d c b a), 1 constant (fill_value), 2 nearest, 3 wrap.
+  // Per-sample affine warp of images for augmentation (Keras ops.image.affine_transform /
+  // ImageProjectiveTransformV3, affine only). x: (N, H, W, C), y: (N, OH, OW, C), float32,
+  // not aliased. Output pixel (r, c) of sample n samples x[n] at (r', c') = M_n · (r, c, 1),
+  // M_n = matrices[n*6 .. n*6+6) (row-major 2x3, host memory), in pixel-index coordinates
+  // (pixel centres at integers). Rows come first, so Keras' [a0 a1 a2 b0 b1 b2] (x = column)
+  // is M = [b1 b0 b2; a1 a0 a2]. bilinear blends the four pixels around (r', c'); nearest takes
+  // (round(r'), round(c')), halves away from zero. Each of those integer pixel indices that
+  // falls outside the image is remapped per fill_mode: 0 reflect (d c b a | a b c d | d c b a),
+  // 1 constant (reads fill_value), 2 nearest (a a | a b c d | d d), 3 wrap (a b c d | a b c d).
+  // Zero-weight neighbours are skipped, so integer coordinates copy pixels exactly. Source
+  // coordinates that are NaN, infinite or beyond ±2^40 read fill_value.
   virtual void image_transform(const View& x, const View& y, const float* matrices,
                                bool bilinear, int fill_mode, float fill_value);
 

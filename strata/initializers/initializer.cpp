@@ -26,6 +26,11 @@ std::pair<double, double> compute_fans(const Shape& shape) {
   return {double(shape[shape.rank() - 2]) * rf, double(shape[shape.rank() - 1]) * rf};
 }
 
+json initializer_config(const InitializerSpec& spec) {
+  auto p = spec.resolve();
+  return {{"class_name", p->class_name()}, {"config", p->get_config()}};
+}
+
 namespace {
 
 json seed_json(const std::optional<uint64_t>& s) { return s ? json(*s) : json(nullptr); }

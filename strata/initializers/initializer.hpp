@@ -53,6 +53,9 @@ class InitializerSpec {
 
 std::pair<double, double> compute_fans(const Shape& shape);
 
+// {"class_name": ..., "config": ...} as layer configs embed an initializer.
+nlohmann::json initializer_config(const InitializerSpec& spec);
+
 namespace initializers {
 
 struct Seeded {

@@ -43,15 +43,11 @@ Tensor Dense::call(const Tensor& x, bool) {
 
 nlohmann::json Dense::get_config() const {
   auto c = Layer::get_config();
-  auto init = [](const InitializerSpec& s) {
-    auto p = s.resolve();
-    return nlohmann::json{{"class_name", p->class_name()}, {"config", p->get_config()}};
-  };
   c["units"] = o_.units;
   c["activation"] = o_.activation.empty() ? "linear" : o_.activation;
   c["use_bias"] = o_.use_bias;
-  c["kernel_initializer"] = init(o_.kernel_initializer);
-  c["bias_initializer"] = init(o_.bias_initializer);
+  c["kernel_initializer"] = initializer_config(o_.kernel_initializer);
+  c["bias_initializer"] = initializer_config(o_.bias_initializer);
   c["kernel_regularizer"] = nullptr;
   c["bias_regularizer"] = nullptr;
   c["kernel_constraint"] = nullptr;

@@ -18,4 +18,8 @@ void one_hot(const View& labels, const View& out);
 void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset);
 int64_t first_non_finite(const View& x);
 
+// ---- image augmentation (cpu_image.cpp) ----
+void image_transform(const View& x, const View& y, const float* matrices, bool bilinear,
+                     int fill_mode, float fill_value);
+
 }  // namespace strata::onednn

@@ -137,10 +137,74 @@ class OneDnnBackend final : public Backend {
   int64_t first_non_finite(const View& x) override { return onednn::first_non_finite(x); }
 
   // ---- convolution: onednn_conv.cpp, onednn_deconv.cpp ----
+  void conv_forward(const View& x, const View& w, const View* bias, const View& y,
+                    const WindowParams& p, Eltwise act) override {
+    onednn::conv_forward(x, w, bias, y, p, act);
+  }
+  void conv_backward_data(const View& dy, const View& w, const View& dx,
+                          const WindowParams& p) override {
+    onednn::conv_backward_data(dy, w, dx, p);
+  }
+  void conv_backward_weights(const View& dy, const View& x, const View& dw, const View* dbias,
+                             const WindowParams& p) override {
+    onednn::conv_backward_weights(dy, x, dw, dbias, p);
+  }
+  void deconv_forward(const View& x, const View& w, const View* bias, const View& y,
+                      const WindowParams& p) override {
+    onednn::deconv_forward(x, w, bias, y, p);
+  }
+  void deconv_backward_data(const View& dy, const View& w, const View& dx,
+                            const WindowParams& p) override {
+    onednn::deconv_backward_data(dy, w, dx, p);
+  }
+  void deconv_backward_weights(const View& dy, const View& x, const View& dw, const View* dbias,
+                               const WindowParams& p) override {
+    onednn::deconv_backward_weights(dy, x, dw, dbias, p);
+  }
 
   // ---- pooling, normalisation, resampling, windows: onednn_pool.cpp, onednn_norm.cpp, ... ----
+  PayloadPtr pool_forward(PoolKind kind, const View& x, const View& y, const WindowParams& p,
+                          bool training) override {
+    return onednn::pool_forward(*this, kind, x, y, p, training);
+  }
+  void pool_backward(PoolKind kind, const View& dy, const Payload* saved, const View& dx,
+                     const WindowParams& p) override {
+    onednn::pool_backward(kind, dy, saved, dx, p);
+  }
+  void batchnorm_forward(const View& x, const View& y, const View* gamma, const View* beta,
+                         const View& mean, const View& var, float eps, bool training) override {
+    onednn::batchnorm_forward(x, y, gamma, beta, mean, var, eps, training);
+  }
+  void batchnorm_backward(const View& dy, const View& x, const View* gamma, const View& mean,
+                          const View& var, const View& dx, const View* dgamma, const View* dbeta,
+                          float eps) override {
+    onednn::batchnorm_backward(dy, x, gamma, mean, var, dx, dgamma, dbeta, eps);
+  }
+  PayloadPtr layernorm_forward(const View& x, const View& y, const View* gamma,
+                               const View* beta, float eps) override {
+    return onednn::layernorm_forward(*this, x, y, gamma, beta, eps);
+  }
+  void layernorm_backward(const View& dy, const View& x, const View* gamma, const Payload& saved,
+                          const View& dx, const View* dgamma, const View* dbeta,
+                          float eps) override {
+    onednn::layernorm_backward(dy, x, gamma, saved, dx, dgamma, dbeta, eps);
+  }
+  void resample_forward(const View& x, const View& y, bool bilinear) override {
+    onednn::resample_forward(x, y, bilinear);
+  }
+  void resample_backward(const View& dy, const View& dx, bool bilinear) override {
+    onednn::resample_backward(dy, dx, bilinear);
+  }
+  void window_copy(const View& small, const View& big, const std::vector<int64_t>& offsets,
+                   bool into_big) override {
+    onednn::window_copy(small, big, offsets, into_big);
+  }
 
   // ---- image augmentation: cpu_image.cpp ----
+  void image_transform(const View& x, const View& y, const float* matrices, bool bilinear,
+                       int fill_mode, float fill_value) override {
+    onednn::image_transform(x, y, matrices, bilinear, fill_mode, fill_value);
+  }
 
   BackendStats stats() const override {
     return {static_cast<int64_t>(onednn::cached_primitive_count()), pool_.system_allocations()};

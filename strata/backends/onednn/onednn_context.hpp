@@ -51,7 +51,7 @@ class PrimKey {
 // (DNNL_MEMORY_NONE) that get the caller's pointers right before each execution, in the order
 // they were declared; fixed arguments (constants such as a ones vector) keep their own memory.
 struct Prim {
-  static constexpr int kMaxArgs = 6;
+  static constexpr int kMaxArgs = 10;  // normalisation backward binds 9
   dnnl::primitive primitive;
   std::array<dnnl::memory, kMaxArgs> memories;
   std::array<dnnl_exec_arg_t, kMaxArgs> args{};

@@ -1,0 +1,59 @@
+// GlobalAveragePooling1D/2D and GlobalMaxPooling1D/2D: the mean or maximum of each channel over
+// all steps / pixels, (batch, ..., channels) -> (batch, channels), or with keepdims the spatial
+// dims kept as 1s, as Keras. Max pooling routes the gradient to each channel's maximum.
+//
+//   GlobalAveragePooling2D()                                 // (N, 7, 7, 512) -> (N, 512)
+//   GlobalMaxPooling1D({.data_format = "channels_first", .keepdims = true})  // (N, C, 1)
+#pragma once
+
+#include "strata/layers/layer.hpp"
+
+namespace strata {
+
+struct GlobalPoolingOptions {
+  std::string data_format = "channels_last";
+  bool keepdims = false;
+  std::string name;
+};
+
+// The shared implementation; use the four Keras classes below.
+class GlobalPooling : public Layer {
+ public:
+  Shape compute_output_shape(const Shape& in) const override;
+  nlohmann::json get_config() const override;
+
+ protected:
+  GlobalPooling(std::string class_name, PoolKind kind, int spatial, GlobalPoolingOptions o);
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  PoolKind kind_;
+  int spatial_;
+  GlobalPoolingOptions o_;
+};
+
+class GlobalAveragePooling1D : public GlobalPooling {
+ public:
+  explicit GlobalAveragePooling1D(GlobalPoolingOptions o = {})
+      : GlobalPooling("GlobalAveragePooling1D", PoolKind::average, 1, std::move(o)) {}
+};
+
+class GlobalAveragePooling2D : public GlobalPooling {
+ public:
+  explicit GlobalAveragePooling2D(GlobalPoolingOptions o = {})
+      : GlobalPooling("GlobalAveragePooling2D", PoolKind::average, 2, std::move(o)) {}
+};
+
+class GlobalMaxPooling1D : public GlobalPooling {
+ public:
+  explicit GlobalMaxPooling1D(GlobalPoolingOptions o = {})
+      : GlobalPooling("GlobalMaxPooling1D", PoolKind::max, 1, std::move(o)) {}
+};
+
+class GlobalMaxPooling2D : public GlobalPooling {
+ public:
+  explicit GlobalMaxPooling2D(GlobalPoolingOptions o = {})
+      : GlobalPooling("GlobalMaxPooling2D", PoolKind::max, 2, std::move(o)) {}
+};
+
+}  // namespace strata
