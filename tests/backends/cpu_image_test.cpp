@@ -12,6 +12,7 @@
 
 #include "strata/backends/backend.hpp"
 #include "strata/backends/onednn/onednn_backend.hpp"
+#include "support/device_buffers.hpp"
 #include "support/expect_error.hpp"
 
 namespace strata {
@@ -19,10 +20,7 @@ namespace {
 
 constexpr int kReflect = 0, kConstant = 1, kNearest = 2, kWrap = 3;
 
-struct Dev {
-  std::shared_ptr<Buffer> buf;
-  View v;
-};
+using test::Dev;
 
 class CpuImage : public ::testing::Test {
  protected:

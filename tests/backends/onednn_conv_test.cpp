@@ -13,43 +13,18 @@
 
 #include "strata/backends/backend.hpp"
 #include "strata/core/error.hpp"
+#include "support/device_buffers.hpp"
 
 namespace strata {
 namespace {
 
+using test::Dev;
+using test::download;
+using test::make;
+using test::random_vec;
+using test::upload;
+
 // ---- host <-> backend helpers ------------------------------------------------------------
-
-struct Dev {
-  std::shared_ptr<Buffer> buf;
-  View v;
-};
-
-Dev make(Backend& be, const Shape& s) {
-  Dev d;
-  d.buf = be.allocate(static_cast<size_t>(s.numel()) * sizeof(float));
-  d.v = View{d.buf->data(), s};
-  return d;
-}
-
-Dev upload(Backend& be, const std::vector<float>& host, const Shape& s) {
-  Dev d = make(be, s);
-  be.copy_from_host(d.v.data, host.data(), host.size() * sizeof(float));
-  return d;
-}
-
-std::vector<float> download(Backend& be, const View& v) {
-  std::vector<float> host(static_cast<size_t>(v.shape.numel()));
-  be.copy_to_host(host.data(), v.data, host.size() * sizeof(float));
-  return host;
-}
-
-std::vector<float> random_vec(int64_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = dist(gen);
-  return v;
-}
 
 void expect_close(const std::vector<float>& got, const std::vector<double>& want,
                   const char* what) {
@@ -191,8 +166,8 @@ TEST_P(ConvConformance, ConvForwardBackwardDataAndWeights) {
     SCOPED_TRACE(describe(c));
     const Shape ws = kernel_shape(c), ys = conv_out_shape(c);
     const Geo g = geo(c, c.x, ys);
-    const auto x = random_vec(c.x.numel(), seed++), w = random_vec(ws.numel(), seed++);
-    const auto b = random_vec(c.cout, seed++), dy = random_vec(ys.numel(), seed++);
+    const auto x = random_vec(c.x.numel(), -1.f, 1.f, seed++), w = random_vec(ws.numel(), -1.f, 1.f, seed++);
+    const auto b = random_vec(c.cout, -1.f, 1.f, seed++), dy = random_vec(ys.numel(), -1.f, 1.f, seed++);
     Dev xd = upload(be(), x, c.x), wd = upload(be(), w, ws), bd = upload(be(), b, Shape{c.cout});
     Dev dyd = upload(be(), dy, ys);
 
@@ -241,8 +216,8 @@ TEST_P(ConvConformance, MnistCnnShapes) {
     SCOPED_TRACE(describe(c));
     const Shape ws = kernel_shape(c), ys = conv_out_shape(c);
     const Geo g = geo(c, c.x, ys);
-    const auto x = random_vec(c.x.numel(), seed++), w = random_vec(ws.numel(), seed++);
-    const auto b = random_vec(c.cout, seed++), dy = random_vec(ys.numel(), seed++);
+    const auto x = random_vec(c.x.numel(), -1.f, 1.f, seed++), w = random_vec(ws.numel(), -1.f, 1.f, seed++);
+    const auto b = random_vec(c.cout, -1.f, 1.f, seed++), dy = random_vec(ys.numel(), -1.f, 1.f, seed++);
     Dev xd = upload(be(), x, c.x), wd = upload(be(), w, ws), bd = upload(be(), b, Shape{c.cout});
     Dev dyd = upload(be(), dy, ys), yd = make(be(), ys), dxd = make(be(), c.x);
     Dev dwd = make(be(), ws), dbd = make(be(), Shape{c.cout});
@@ -306,8 +281,8 @@ TEST_P(ConvConformance, DeconvForwardBackwardDataAndWeights) {
                                     : Shape{c.k[0], c.cout, cin};
     // The deconv output is the reference's in side, its input the out side.
     const Geo g = geo(c, dc.y, c.x);
-    const auto x = random_vec(c.x.numel(), seed++), w = random_vec(ws.numel(), seed++);
-    const auto b = random_vec(c.cout, seed++), dy = random_vec(dc.y.numel(), seed++);
+    const auto x = random_vec(c.x.numel(), -1.f, 1.f, seed++), w = random_vec(ws.numel(), -1.f, 1.f, seed++);
+    const auto b = random_vec(c.cout, -1.f, 1.f, seed++), dy = random_vec(dc.y.numel(), -1.f, 1.f, seed++);
     Dev xd = upload(be(), x, c.x), wd = upload(be(), w, ws), bd = upload(be(), b, Shape{c.cout});
     Dev dyd = upload(be(), dy, dc.y);
 

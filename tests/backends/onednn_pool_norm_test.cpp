@@ -14,45 +14,18 @@
 
 #include "strata/backends/backend.hpp"
 #include "strata/core/error.hpp"
+#include "support/device_buffers.hpp"
 
 namespace strata {
 namespace {
 
+using test::Dev;
+using test::download;
+using test::make;
+using test::random_vec;
+using test::upload;
+
 // ---- host <-> backend helpers ------------------------------------------------------------
-
-struct Dev {
-  std::shared_ptr<Buffer> buf;
-  View v;
-};
-
-Dev make(Backend& be, const Shape& s, DType t = DType::float32) {
-  Dev d;
-  d.buf = be.allocate(static_cast<size_t>(s.numel()) * dtype_size(t));
-  d.v = View{d.buf->data(), s, t};
-  return d;
-}
-
-template <class T>
-Dev upload(Backend& be, const std::vector<T>& host, const Shape& s) {
-  Dev d = make(be, s, dtype_of<T>());
-  be.copy_from_host(d.v.data, host.data(), host.size() * sizeof(T));
-  return d;
-}
-
-template <class T = float>
-std::vector<T> download(Backend& be, const View& v) {
-  std::vector<T> host(static_cast<size_t>(v.shape.numel()));
-  be.copy_to_host(host.data(), v.data, host.size() * sizeof(T));
-  return host;
-}
-
-std::vector<float> random_vec(int64_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = dist(gen);
-  return v;
-}
 
 void expect_close(const std::vector<float>& got, const std::vector<double>& want, double rtol,
                   double atol) {

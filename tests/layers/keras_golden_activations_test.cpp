@@ -3,31 +3,20 @@
 // and must reproduce Keras' predictions.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "strata/layers/activation_layers.hpp"
+#include "support/fixtures.hpp"
 
 using namespace strata;
+using test::read_rows;
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kDir = fs::path(STRATA_SHARED_DIR) / "fixtures/keras/hls4ml";
-
-std::vector<std::vector<float>> read_rows(const fs::path& p) {
-  std::ifstream in(p);
-  std::vector<std::vector<float>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream s(line);
-    std::vector<float> row;
-    for (float v; s >> v;) row.push_back(v);
-    if (!row.empty()) rows.push_back(row);
-  }
-  return rows;
-}
+const fs::path kDir = test::fixture_path("keras/hls4ml");
 
 // The weightless layer classes these fixtures use, from their Keras 2 configs.
 std::shared_ptr<Layer> from_config(const nlohmann::json& layer) {

@@ -1,20 +1,20 @@
 // Golden check against real Keras: hls4ml's one-layer Conv1D model (Keras 2.13) with its
 // recorded inputs and outputs; the kernel and bias are read from the model's own HDF5 file.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
 #include "strata/layers/conv.hpp"
+#include "support/fixtures.hpp"
 
 using namespace strata;
+using test::read_rows;
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kDir = fs::path(STRATA_SHARED_DIR) / "fixtures/keras/hls4ml/conv1d_1layer";
+const fs::path kDir = test::fixture_path("keras/hls4ml/conv1d_1layer");
 
 std::vector<float> read_dataset(const fs::path& file, const char* path, Shape& shape) {
   hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -32,18 +32,6 @@ std::vector<float> read_dataset(const fs::path& file, const char* path, Shape& s
   H5Dclose(d);
   H5Fclose(f);
   return v;
-}
-
-std::vector<std::vector<float>> read_rows(const fs::path& p) {
-  std::ifstream in(p);
-  std::vector<std::vector<float>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream s(line);
-    std::vector<float> row;
-    for (float v; s >> v;) row.push_back(v);
-    if (!row.empty()) rows.push_back(row);
-  }
-  return rows;
 }
 
 }  // namespace
