@@ -4,6 +4,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
+#include "strata/api/sequential.hpp"
 #include "strata/layers/conv.hpp"
 #include "support/expect_error.hpp"
 #include "support/gradcheck.hpp"
@@ -163,4 +164,11 @@ TEST(Conv, ConfigHasKerasKeys) {
   EXPECT_EQ(cfg["padding"], "same");
   EXPECT_EQ(cfg["groups"], 1);
   EXPECT_EQ(Conv1D({.filters = 1, .kernel_size = 3}).get_config()["kernel_size"], nlohmann::json({3}));
+}
+
+TEST(Conv, LoadingWeightsWithTheWrongChannelsNamesLayerAndShapes) {
+  Sequential m({Input({8, 8, 3}), Conv2D({.filters = 4, .kernel_size = 3, .name = "features"})});
+  // A kernel saved for 1 input channel cannot load into a layer built for 3.
+  expect_value_error([&] { m.set_weights({Tensor::zeros({3, 3, 1, 4}), Tensor::zeros({4})}); },
+                     {"Conv2D 'features'", "kernel", "(3, 3, 3, 4)", "(3, 3, 1, 4)"});
 }
