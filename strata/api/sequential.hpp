@@ -27,6 +27,8 @@ class Sequential : public Model {
   void pop();
 
   std::vector<LayerPtr> layers() const override { return layers_; }
+  // The Input(...) the model started with, or null.
+  const std::shared_ptr<InputLayer>& input_layer() const { return input_; }
   bool built() const override { return built_; }
   void build(const Shape& input_shape) override;
   Shape input_shape() const override;

@@ -26,6 +26,37 @@ std::pair<double, double> compute_fans(const Shape& shape) {
   return {double(shape[shape.rank() - 2]) * rf, double(shape[shape.rank() - 1]) * rf};
 }
 
+InitializerPtr initializer_from_config(const std::string& class_name, const json& config) {
+  using namespace initializers;
+  auto num = [&](const char* key, double fallback) {
+    return config.contains(key) && config[key].is_number() ? config[key].get<double>() : fallback;
+  };
+  std::optional<uint64_t> seed;
+  if (config.contains("seed") && config["seed"].is_number_integer()) seed = config["seed"].get<uint64_t>();
+  if (class_name == "Constant") return std::make_shared<Constant>(ConstantOptions{float(num("value", 0))});
+  if (class_name == "RandomNormal")
+    return std::make_shared<RandomNormal>(RandomNormalOptions{num("mean", 0), num("stddev", 0.05), seed});
+  if (class_name == "TruncatedNormal")
+    return std::make_shared<TruncatedNormal>(RandomNormalOptions{num("mean", 0), num("stddev", 0.05), seed});
+  if (class_name == "RandomUniform")
+    return std::make_shared<RandomUniform>(RandomUniformOptions{num("minval", -0.05), num("maxval", 0.05), seed});
+  if (class_name == "VarianceScaling") {
+    VarianceScalingOptions o{num("scale", 1.0), "fan_in", "truncated_normal", seed};
+    if (config.contains("mode")) o.mode = config["mode"].get<std::string>();
+    if (config.contains("distribution")) o.distribution = config["distribution"].get<std::string>();
+    return std::make_shared<VarianceScaling>(o);
+  }
+  InitializerPtr named = get_initializer(class_name);  // Zeros, Ones, GlorotUniform, ... (throws)
+  if (!seed) return named;
+  if (class_name == "GlorotUniform") return std::make_shared<GlorotUniform>(Seeded{seed});
+  if (class_name == "GlorotNormal") return std::make_shared<GlorotNormal>(Seeded{seed});
+  if (class_name == "HeNormal") return std::make_shared<HeNormal>(Seeded{seed});
+  if (class_name == "HeUniform") return std::make_shared<HeUniform>(Seeded{seed});
+  if (class_name == "LecunNormal") return std::make_shared<LecunNormal>(Seeded{seed});
+  if (class_name == "LecunUniform") return std::make_shared<LecunUniform>(Seeded{seed});
+  return named;
+}
+
 json initializer_config(const InitializerSpec& spec) {
   auto p = spec.resolve();
   return {{"class_name", p->class_name()}, {"config", p->get_config()}};

@@ -53,6 +53,10 @@ class InitializerSpec {
 
 std::pair<double, double> compute_fans(const Shape& shape);
 
+// An initializer from its Keras class name ("GlorotUniform", "Constant", ...) and config
+// ({"seed": 3}, {"value": 0.5}, ...); throws ValueError naming the class when it is unknown.
+InitializerPtr initializer_from_config(const std::string& class_name, const nlohmann::json& config);
+
 // {"class_name": ..., "config": ...} as layer configs embed an initializer.
 nlohmann::json initializer_config(const InitializerSpec& spec);
 

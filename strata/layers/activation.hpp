@@ -4,6 +4,8 @@
 //   Activation({.activation = "softmax", .name = "probs"})
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 
 namespace strata {
@@ -15,6 +17,8 @@ struct ActivationOptions {
 
 class Activation : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Activation> from_config(const nlohmann::json& config);
   explicit Activation(ActivationOptions o);
   explicit Activation(std::string activation) : Activation(ActivationOptions{std::move(activation)}) {}
   Shape compute_output_shape(const Shape& in) const override { return in; }

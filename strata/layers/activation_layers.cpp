@@ -5,6 +5,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -45,7 +46,8 @@ Tensor LeakyReLU::call(const Tensor& x, bool) { return ops::leaky_relu(x, o_.neg
 
 nlohmann::json LeakyReLU::get_config() const {
   auto c = Layer::get_config();
-  c["negative_slope"] = config_number(o_.negative_slope);
+  // tf.keras 2 only knows `alpha` (it rejects negative_slope); Keras 3 still reads alpha.
+  c["alpha"] = config_number(o_.negative_slope);
   return c;
 }
 
@@ -70,6 +72,35 @@ nlohmann::json ELU::get_config() const {
   auto c = Layer::get_config();
   c["alpha"] = config_number(o_.alpha);
   return c;
+}
+
+std::shared_ptr<ReLU> ReLU::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "ReLU");
+  ReLUOptions o;
+  o.max_value = r.optional<float>("max_value");
+  o.negative_slope = r.get_or<float>("negative_slope", 0.f);
+  o.threshold = r.get_or<float>("threshold", 0.f);
+  o.name = r.name();
+  return std::make_shared<ReLU>(std::move(o));
+}
+
+std::shared_ptr<LeakyReLU> LeakyReLU::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "LeakyReLU");
+  // Keras 3 renamed Keras 2's alpha to negative_slope.
+  LeakyReLUOptions o;
+  o.negative_slope = r.get_or<float>("negative_slope", 0.3f, {"alpha"});
+  o.name = r.name();
+  return std::make_shared<LeakyReLU>(std::move(o));
+}
+
+std::shared_ptr<Softmax> Softmax::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Softmax");
+  return std::make_shared<Softmax>(SoftmaxOptions{r.get_or<int>("axis", -1), r.name()});
+}
+
+std::shared_ptr<ELU> ELU::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "ELU");
+  return std::make_shared<ELU>(ELUOptions{r.get_or<float>("alpha", 1.f), r.name()});
 }
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 //   ELU({.alpha = 1.f})
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "strata/layers/layer.hpp"
@@ -22,6 +23,8 @@ struct ReLUOptions {
 // x >= threshold: min(x, max_value); below: negative_slope * (x - threshold).
 class ReLU : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<ReLU> from_config(const nlohmann::json& config);
   explicit ReLU(ReLUOptions o = {});
   Shape compute_output_shape(const Shape& in) const override { return in; }
   nlohmann::json get_config() const override;
@@ -40,6 +43,8 @@ struct LeakyReLUOptions {
 
 class LeakyReLU : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<LeakyReLU> from_config(const nlohmann::json& config);
   explicit LeakyReLU(LeakyReLUOptions o = {});
   Shape compute_output_shape(const Shape& in) const override { return in; }
   nlohmann::json get_config() const override;
@@ -58,6 +63,8 @@ struct SoftmaxOptions {
 
 class Softmax : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Softmax> from_config(const nlohmann::json& config);
   explicit Softmax(SoftmaxOptions o = {}) : Layer("Softmax", o.name), o_(std::move(o)) {}
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
@@ -76,6 +83,8 @@ struct ELUOptions {
 
 class ELU : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<ELU> from_config(const nlohmann::json& config);
   explicit ELU(ELUOptions o = {}) : Layer("ELU", o.name), o_(std::move(o)) {}
   Shape compute_output_shape(const Shape& in) const override { return in; }
   nlohmann::json get_config() const override;

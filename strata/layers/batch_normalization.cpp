@@ -6,6 +6,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -118,6 +119,40 @@ nlohmann::json BatchNormalization::get_config() const {
   c["gamma_constraint"] = nullptr;
   c["synchronized"] = false;
   return c;
+}
+
+std::shared_ptr<BatchNormalization> BatchNormalization::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "BatchNormalization");
+  r.require_null({"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
+  // Keras 2 options that change the arithmetic: loading them as plain batch norm would give
+  // different outputs, so refuse rather than drop them.
+  if (r.get_or<bool>("renorm", false))
+    r.fail("'renorm' is true, but batch renormalization is not supported");
+  if (r.optional<int64_t>("virtual_batch_size"))
+    r.fail("'virtual_batch_size' is set, but ghost batch normalization is not supported");
+  // 'synchronized' (cross-replica statistics) and 'fused' only change how the statistics are
+  // computed across devices / kernels, not the result on one device, so they are ignored.
+  BatchNormalizationOptions o;
+  if (r.has("axis") && !r.raw().at("axis").is_null()) {
+    const nlohmann::json& a = r.raw().at("axis");
+    if (a.is_number_integer())
+      o.axis = a.get<int>();
+    else if (a.is_array() && a.size() == 1 && a[0].is_number_integer())
+      o.axis = a[0].get<int>();
+    else
+      r.fail("'axis' must be an integer or a list of one integer (one feature axis), got " +
+             a.dump());
+  }
+  o.momentum = r.get_or<float>("momentum", 0.99f);
+  o.epsilon = r.get_or<float>("epsilon", 1e-3f);
+  o.center = r.get_or<bool>("center", true);
+  o.scale = r.get_or<bool>("scale", true);
+  o.beta_initializer = r.initializer("beta_initializer", "zeros");
+  o.gamma_initializer = r.initializer("gamma_initializer", "ones");
+  o.moving_mean_initializer = r.initializer("moving_mean_initializer", "zeros");
+  o.moving_variance_initializer = r.initializer("moving_variance_initializer", "ones");
+  o.name = r.name();
+  return std::make_shared<BatchNormalization>(std::move(o));
 }
 
 }  // namespace strata

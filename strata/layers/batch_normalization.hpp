@@ -30,6 +30,9 @@ struct BatchNormalizationOptions {
 class BatchNormalization : public Layer {
  public:
   explicit BatchNormalization(BatchNormalizationOptions o = {});
+  // Keras 2 and 3 configs; axis may be an int or a one-element list, e.g. Keras 2's [3] after
+  // build (a positive axis counts the batch, as Keras).
+  static std::shared_ptr<BatchNormalization> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
   const BatchNormalizationOptions& options() const { return o_; }

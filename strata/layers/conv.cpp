@@ -3,6 +3,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
 #include "strata/layers/activations.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -100,6 +101,74 @@ nlohmann::json Conv::get_config() const {
   c["kernel_constraint"] = nullptr;
   c["bias_constraint"] = nullptr;
   return c;
+}
+
+namespace {
+
+// The first of `keys` the config has (Keras 1 spellings come after the current one), else the
+// current one, so missing-key errors name today's key.
+const char* present_key(const ConfigReader& r, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
+    if (r.has(k)) return k;
+  return *keys.begin();
+}
+
+// Keras 1's dim_ordering ("th" = channels first) when data_format is absent.
+std::string read_data_format(const ConfigReader& r) {
+  if (!r.has("data_format") && r.has("dim_ordering"))
+    return r.get<std::string>("dim_ordering") == "th" ? "channels_first" : "channels_last";
+  return r.get_or<std::string>("data_format", "channels_last");
+}
+
+void require_no_regularizers(const ConfigReader& r) {
+  r.require_null({"kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                  "kernel_constraint", "bias_constraint", "W_regularizer", "b_regularizer",
+                  "W_constraint", "b_constraint"});
+}
+
+}  // namespace
+
+std::shared_ptr<Conv2D> Conv2D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Conv2D");
+  require_no_regularizers(r);
+  Conv2DOptions o;
+  o.filters = r.get<int64_t>("filters", {"nb_filter"});
+  // Keras 1 gave the kernel as nb_row, nb_col.
+  o.kernel_size = !r.has("kernel_size") && r.has("nb_row")
+                      ? IntPair(r.get<int64_t>("nb_row"), r.get<int64_t>("nb_col"))
+                      : r.int_pair("kernel_size", 2);
+  o.strides = r.int_pair(present_key(r, {"strides", "subsample"}), 2, IntPair(1));
+  o.padding = r.get_or<std::string>("padding", "valid", {"border_mode"});
+  o.data_format = read_data_format(r);
+  o.dilation_rate = r.int_pair("dilation_rate", 2, IntPair(1));
+  o.groups = r.get_or<int64_t>("groups", 1);
+  o.activation = r.activation("activation");
+  o.use_bias = r.get_or<bool>("use_bias", true, {"bias"});
+  o.kernel_initializer =
+      r.initializer(present_key(r, {"kernel_initializer", "init"}), "glorot_uniform");
+  o.bias_initializer = r.initializer("bias_initializer", "zeros");
+  o.name = r.name();
+  return std::make_shared<Conv2D>(std::move(o));
+}
+
+std::shared_ptr<Conv1D> Conv1D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Conv1D");
+  require_no_regularizers(r);
+  Conv1DOptions o;
+  o.filters = r.get<int64_t>("filters", {"nb_filter"});
+  o.kernel_size = r.int_pair(present_key(r, {"kernel_size", "filter_length"}), 1)[0];
+  o.strides = r.int_pair(present_key(r, {"strides", "subsample_length"}), 1, IntPair(1))[0];
+  o.padding = r.get_or<std::string>("padding", "valid", {"border_mode"});
+  o.data_format = r.get_or<std::string>("data_format", "channels_last");
+  o.dilation_rate = r.int_pair("dilation_rate", 1, IntPair(1))[0];
+  o.groups = r.get_or<int64_t>("groups", 1);
+  o.activation = r.activation("activation");
+  o.use_bias = r.get_or<bool>("use_bias", true, {"bias"});
+  o.kernel_initializer =
+      r.initializer(present_key(r, {"kernel_initializer", "init"}), "glorot_uniform");
+  o.bias_initializer = r.initializer("bias_initializer", "zeros");
+  o.name = r.name();
+  return std::make_shared<Conv1D>(std::move(o));
 }
 
 }  // namespace strata

@@ -6,6 +6,8 @@
 //   Conv1D({.filters = 8, .kernel_size = 3, .padding = "causal", .dilation_rate = 2})
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 #include "strata/layers/window_geometry.hpp"
 
@@ -65,11 +67,15 @@ class Conv : public Layer {
 
 class Conv2D : public Conv {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Conv2D> from_config(const nlohmann::json& config);
   explicit Conv2D(Conv2DOptions o) : Conv("Conv2D", 2, std::move(o)) {}
 };
 
 class Conv1D : public Conv {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Conv1D> from_config(const nlohmann::json& config);
   explicit Conv1D(Conv1DOptions o);
 };
 

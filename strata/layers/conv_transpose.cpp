@@ -3,6 +3,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
 #include "strata/layers/activations.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -87,7 +88,33 @@ nlohmann::json Conv2DTranspose::get_config() const {
   c["use_bias"] = o_.use_bias;
   c["kernel_initializer"] = initializer_config(o_.kernel_initializer);
   c["bias_initializer"] = initializer_config(o_.bias_initializer);
+  c["kernel_regularizer"] = nullptr;
+  c["bias_regularizer"] = nullptr;
+  c["activity_regularizer"] = nullptr;
+  c["kernel_constraint"] = nullptr;
+  c["bias_constraint"] = nullptr;
   return c;
+}
+
+std::shared_ptr<Conv2DTranspose> Conv2DTranspose::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Conv2DTranspose");
+  r.require_null({"kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                  "kernel_constraint", "bias_constraint"});
+  Conv2DTransposeOptions o;
+  o.filters = r.get<int64_t>("filters");
+  o.kernel_size = r.int_pair("kernel_size", 2);
+  o.strides = r.int_pair("strides", 2, IntPair(1));
+  o.padding = r.get_or<std::string>("padding", "valid");
+  // null (the default) means "derive from padding", which differs from output_padding 0.
+  if (r.optional<nlohmann::json>("output_padding")) o.output_padding = r.int_pair("output_padding", 2);
+  o.data_format = r.get_or<std::string>("data_format", "channels_last");
+  o.dilation_rate = r.int_pair("dilation_rate", 2, IntPair(1));
+  o.activation = r.activation("activation");
+  o.use_bias = r.get_or<bool>("use_bias", true);
+  o.kernel_initializer = r.initializer("kernel_initializer", "glorot_uniform");
+  o.bias_initializer = r.initializer("bias_initializer", "zeros");
+  o.name = r.name();
+  return std::make_shared<Conv2DTranspose>(std::move(o));
 }
 
 }  // namespace strata

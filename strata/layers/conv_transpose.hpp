@@ -5,6 +5,7 @@
 //   Conv2DTranspose({.filters = 16, .kernel_size = 3, .strides = 2, .padding = "same"})
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "strata/layers/layer.hpp"
@@ -29,6 +30,8 @@ struct Conv2DTransposeOptions {
 
 class Conv2DTranspose : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Conv2DTranspose> from_config(const nlohmann::json& config);
   explicit Conv2DTranspose(Conv2DTransposeOptions o);
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

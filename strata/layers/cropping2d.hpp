@@ -20,6 +20,8 @@ struct Cropping2DOptions {
 class Cropping2D : public Layer {
  public:
   explicit Cropping2D(Cropping2DOptions o = {});
+  // cropping: an int, [rows, cols] or [[top, bottom], [left, right]], as Keras writes it.
+  static std::shared_ptr<Cropping2D> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
 

@@ -3,6 +3,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
 #include "strata/layers/activations.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -50,9 +51,28 @@ nlohmann::json Dense::get_config() const {
   c["bias_initializer"] = initializer_config(o_.bias_initializer);
   c["kernel_regularizer"] = nullptr;
   c["bias_regularizer"] = nullptr;
+  c["activity_regularizer"] = nullptr;
   c["kernel_constraint"] = nullptr;
   c["bias_constraint"] = nullptr;
   return c;
+}
+
+std::shared_ptr<Dense> Dense::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Dense");
+  // Keras 1 spelled the regularizers and constraints W_/b_.
+  r.require_null({"kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                  "kernel_constraint", "bias_constraint", "W_regularizer", "b_regularizer",
+                  "W_constraint", "b_constraint"});
+  DenseOptions o;
+  o.units = r.get<int64_t>("units", {"output_dim"});
+  o.activation = r.activation("activation");
+  o.use_bias = r.get_or<bool>("use_bias", true, {"bias"});
+  o.kernel_initializer =
+      r.initializer(r.has("kernel_initializer") || !r.has("init") ? "kernel_initializer" : "init",
+                    "glorot_uniform");
+  o.bias_initializer = r.initializer("bias_initializer", "zeros");
+  o.name = r.name();
+  return std::make_shared<Dense>(std::move(o));
 }
 
 }  // namespace strata

@@ -5,6 +5,8 @@
 //   Dense(10, "softmax")
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 
 namespace strata {
@@ -20,6 +22,8 @@ struct DenseOptions {
 
 class Dense : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Dense> from_config(const nlohmann::json& config);
   explicit Dense(DenseOptions o);
   Dense(int64_t units, std::string activation = "") : Dense(DenseOptions{units, std::move(activation)}) {}
   Shape compute_output_shape(const Shape& input_shape) const override;

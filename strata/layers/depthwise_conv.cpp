@@ -3,6 +3,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
 #include "strata/layers/activations.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -94,6 +95,9 @@ nlohmann::json DepthwiseConv2D::get_config() const {
   c["use_bias"] = o_.use_bias;
   c["depthwise_initializer"] = initializer_config(o_.depthwise_initializer);
   c["bias_initializer"] = initializer_config(o_.bias_initializer);
+  for (const char* k : {"depthwise_regularizer", "bias_regularizer", "activity_regularizer",
+                        "depthwise_constraint", "bias_constraint"})
+    c[k] = nullptr;
   return c;
 }
 
@@ -124,7 +128,53 @@ nlohmann::json SeparableConv2D::get_config() const {
   c["depthwise_initializer"] = initializer_config(o_.depthwise_initializer);
   c["pointwise_initializer"] = initializer_config(o_.pointwise_initializer);
   c["bias_initializer"] = initializer_config(o_.bias_initializer);
+  for (const char* k : {"depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
+                        "activity_regularizer", "depthwise_constraint", "pointwise_constraint",
+                        "bias_constraint"})
+    c[k] = nullptr;
   return c;
+}
+
+std::shared_ptr<DepthwiseConv2D> DepthwiseConv2D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "DepthwiseConv2D");
+  r.require_null({"depthwise_regularizer", "bias_regularizer", "activity_regularizer",
+                  "depthwise_constraint", "bias_constraint", "kernel_regularizer",
+                  "kernel_constraint"});
+  DepthwiseConv2DOptions o;
+  o.kernel_size = r.int_pair("kernel_size", 2);
+  o.strides = r.int_pair("strides", 2, IntPair(1));
+  o.padding = r.get_or<std::string>("padding", "valid");
+  o.depth_multiplier = r.get_or<int64_t>("depth_multiplier", 1);
+  o.data_format = r.get_or<std::string>("data_format", "channels_last");
+  o.dilation_rate = r.int_pair("dilation_rate", 2, IntPair(1));
+  o.activation = r.activation("activation");
+  o.use_bias = r.get_or<bool>("use_bias", true);
+  o.depthwise_initializer = r.initializer("depthwise_initializer", "glorot_uniform");
+  o.bias_initializer = r.initializer("bias_initializer", "zeros");
+  o.name = r.name();
+  return std::make_shared<DepthwiseConv2D>(std::move(o));
+}
+
+std::shared_ptr<SeparableConv2D> SeparableConv2D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "SeparableConv2D");
+  r.require_null({"depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
+                  "activity_regularizer", "depthwise_constraint", "pointwise_constraint",
+                  "bias_constraint", "kernel_regularizer", "kernel_constraint"});
+  SeparableConv2DOptions o;
+  o.filters = r.get<int64_t>("filters");
+  o.kernel_size = r.int_pair("kernel_size", 2);
+  o.strides = r.int_pair("strides", 2, IntPair(1));
+  o.padding = r.get_or<std::string>("padding", "valid");
+  o.data_format = r.get_or<std::string>("data_format", "channels_last");
+  o.dilation_rate = r.int_pair("dilation_rate", 2, IntPair(1));
+  o.depth_multiplier = r.get_or<int64_t>("depth_multiplier", 1);
+  o.activation = r.activation("activation");
+  o.use_bias = r.get_or<bool>("use_bias", true);
+  o.depthwise_initializer = r.initializer("depthwise_initializer", "glorot_uniform");
+  o.pointwise_initializer = r.initializer("pointwise_initializer", "glorot_uniform");
+  o.bias_initializer = r.initializer("bias_initializer", "zeros");
+  o.name = r.name();
+  return std::make_shared<SeparableConv2D>(std::move(o));
 }
 
 }  // namespace strata

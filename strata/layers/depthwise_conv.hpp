@@ -7,6 +7,8 @@
 //   SeparableConv2D({.filters = 64, .kernel_size = 3, .activation = "relu"})
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 #include "strata/layers/window_geometry.hpp"
 
@@ -67,6 +69,8 @@ class DepthwiseBase : public Layer {
 
 class DepthwiseConv2D : public DepthwiseBase {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<DepthwiseConv2D> from_config(const nlohmann::json& config);
   explicit DepthwiseConv2D(DepthwiseConv2DOptions o);
   nlohmann::json get_config() const override;
 
@@ -79,6 +83,8 @@ class DepthwiseConv2D : public DepthwiseBase {
 
 class SeparableConv2D : public DepthwiseBase {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<SeparableConv2D> from_config(const nlohmann::json& config);
   explicit SeparableConv2D(SeparableConv2DOptions o);
   nlohmann::json get_config() const override;
 

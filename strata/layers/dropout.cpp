@@ -4,6 +4,7 @@
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -26,6 +27,19 @@ nlohmann::json Dropout::get_config() const {
   c["seed"] = o_.seed ? nlohmann::json(*o_.seed) : nlohmann::json(nullptr);
   c["noise_shape"] = nullptr;
   return c;
+}
+
+std::shared_ptr<Dropout> Dropout::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Dropout");
+  // A noise_shape shares one mask along some axes; dropping it would change the layer silently.
+  if (r.has("noise_shape") && !r.raw().at("noise_shape").is_null())
+    r.fail("'noise_shape' is set (" + r.raw().at("noise_shape").dump() +
+           "), but only noise_shape = null is supported");
+  DropoutOptions o;
+  o.rate = r.get<float>("rate", {"p"});  // Keras 1 called it p
+  o.seed = r.optional<uint64_t>("seed");
+  o.name = r.name();
+  return std::make_shared<Dropout>(std::move(o));
 }
 
 }  // namespace strata

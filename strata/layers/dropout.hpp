@@ -6,6 +6,7 @@
 //   Dropout({.rate = 0.2, .seed = 7})
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "strata/layers/layer.hpp"
@@ -20,6 +21,8 @@ struct DropoutOptions {
 
 class Dropout : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Dropout> from_config(const nlohmann::json& config);
   explicit Dropout(DropoutOptions o);
   explicit Dropout(float rate) : Dropout(DropoutOptions{rate}) {}
   Shape compute_output_shape(const Shape& in) const override { return in; }

@@ -3,6 +3,8 @@
 //   Flatten()
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 
 namespace strata {
@@ -13,6 +15,8 @@ struct FlattenOptions {
 
 class Flatten : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Flatten> from_config(const nlohmann::json& config);
   explicit Flatten(FlattenOptions o = {}) : Layer("Flatten", o.name) {}
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;

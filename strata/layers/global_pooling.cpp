@@ -3,6 +3,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
 #include "strata/layers/window_geometry.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -51,6 +52,34 @@ nlohmann::json GlobalPooling::get_config() const {
   c["data_format"] = o_.data_format;
   c["keepdims"] = o_.keepdims;
   return c;
+}
+
+namespace {
+
+// Keras 2 before TF 2.6 wrote no keepdims; data_format null means the default channels_last.
+GlobalPoolingOptions global_pooling_options(const nlohmann::json& config, const char* class_name) {
+  ConfigReader r(config, class_name);
+  return {.data_format = r.get_or<std::string>("data_format", "channels_last"),
+          .keepdims = r.get_or<bool>("keepdims", false),
+          .name = r.name()};
+}
+
+}  // namespace
+
+std::shared_ptr<GlobalAveragePooling1D> GlobalAveragePooling1D::from_config(const nlohmann::json& config) {
+  return std::make_shared<GlobalAveragePooling1D>(global_pooling_options(config, "GlobalAveragePooling1D"));
+}
+
+std::shared_ptr<GlobalAveragePooling2D> GlobalAveragePooling2D::from_config(const nlohmann::json& config) {
+  return std::make_shared<GlobalAveragePooling2D>(global_pooling_options(config, "GlobalAveragePooling2D"));
+}
+
+std::shared_ptr<GlobalMaxPooling1D> GlobalMaxPooling1D::from_config(const nlohmann::json& config) {
+  return std::make_shared<GlobalMaxPooling1D>(global_pooling_options(config, "GlobalMaxPooling1D"));
+}
+
+std::shared_ptr<GlobalMaxPooling2D> GlobalMaxPooling2D::from_config(const nlohmann::json& config) {
+  return std::make_shared<GlobalMaxPooling2D>(global_pooling_options(config, "GlobalMaxPooling2D"));
 }
 
 }  // namespace strata

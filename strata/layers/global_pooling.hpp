@@ -36,24 +36,28 @@ class GlobalAveragePooling1D : public GlobalPooling {
  public:
   explicit GlobalAveragePooling1D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalAveragePooling1D", PoolKind::average, 1, std::move(o)) {}
+  static std::shared_ptr<GlobalAveragePooling1D> from_config(const nlohmann::json& config);
 };
 
 class GlobalAveragePooling2D : public GlobalPooling {
  public:
   explicit GlobalAveragePooling2D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalAveragePooling2D", PoolKind::average, 2, std::move(o)) {}
+  static std::shared_ptr<GlobalAveragePooling2D> from_config(const nlohmann::json& config);
 };
 
 class GlobalMaxPooling1D : public GlobalPooling {
  public:
   explicit GlobalMaxPooling1D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalMaxPooling1D", PoolKind::max, 1, std::move(o)) {}
+  static std::shared_ptr<GlobalMaxPooling1D> from_config(const nlohmann::json& config);
 };
 
 class GlobalMaxPooling2D : public GlobalPooling {
  public:
   explicit GlobalMaxPooling2D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalMaxPooling2D", PoolKind::max, 2, std::move(o)) {}
+  static std::shared_ptr<GlobalMaxPooling2D> from_config(const nlohmann::json& config);
 };
 
 }  // namespace strata

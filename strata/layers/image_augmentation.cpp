@@ -10,6 +10,7 @@
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -49,6 +50,35 @@ std::pair<float, float> unit_factor(const Layer& layer, const char* arg, const F
 }
 
 constexpr const char* kFillModes = "\"reflect\", \"wrap\", \"constant\", \"nearest\"";
+
+// ---- Config reading shared by the four from_config ----
+
+// Keras seeds are null (draw one) or a non-negative int.
+std::optional<uint64_t> read_seed(const ConfigReader& r) {
+  if (!r.has("seed") || r.raw().at("seed").is_null()) return std::nullopt;
+  const nlohmann::json& v = r.raw().at("seed");
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  r.fail("'seed' must be null or a non-negative integer, got " + v.dump());
+}
+
+// A factor as Keras writes it: a number, a [lower, upper] list, or null / absent (not given).
+FactorRange read_factor(const ConfigReader& r, const char* key) {
+  if (!r.has(key) || r.raw().at(key).is_null()) return {};
+  const nlohmann::json& v = r.raw().at(key);
+  if (v.is_number()) return FactorRange(v.get<float>());
+  if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number())
+    return FactorRange(v[0].get<float>(), v[1].get<float>());
+  r.fail(std::string("'") + key + "' must be a number or a [lower, upper] pair, got " + v.dump());
+}
+
+// Keras 3 writes data_format; these layers warp (N, H, W, C) images only, so a channels_first
+// config must fail rather than warp the wrong axes.
+void require_channels_last(const ConfigReader& r) {
+  const std::string f = r.get_or<std::string>("data_format", "channels_last");
+  if (f != "channels_last")
+    r.fail("'data_format' is \"" + f + "\", but only \"channels_last\" images are supported");
+}
 
 }  // namespace
 
@@ -264,6 +294,55 @@ nlohmann::json RandomZoom::get_config() const {
   c["width_factor"] = o_.width_factor.to_json();
   add_sampling_config(c);
   return c;
+}
+
+// ---- from_config ----------------------------------------------------------------------------
+
+std::shared_ptr<RandomFlip> RandomFlip::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "RandomFlip");
+  require_channels_last(r);
+  return std::make_shared<RandomFlip>(
+      RandomFlipOptions{.mode = r.get_or<std::string>("mode", "horizontal_and_vertical"),
+                        .seed = read_seed(r),
+                        .name = r.name()});
+}
+
+std::shared_ptr<RandomTranslation> RandomTranslation::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "RandomTranslation");
+  require_channels_last(r);
+  return std::make_shared<RandomTranslation>(RandomTranslationOptions{
+      .height_factor = read_factor(r, "height_factor"),
+      .width_factor = read_factor(r, "width_factor"),
+      .fill_mode = r.get_or<std::string>("fill_mode", "reflect"),
+      .interpolation = r.get_or<std::string>("interpolation", "bilinear"),
+      .seed = read_seed(r),
+      .fill_value = r.get_or<float>("fill_value", 0.f),
+      .name = r.name()});
+}
+
+std::shared_ptr<RandomRotation> RandomRotation::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "RandomRotation");
+  require_channels_last(r);
+  return std::make_shared<RandomRotation>(RandomRotationOptions{
+      .factor = read_factor(r, "factor"),
+      .fill_mode = r.get_or<std::string>("fill_mode", "reflect"),
+      .interpolation = r.get_or<std::string>("interpolation", "bilinear"),
+      .seed = read_seed(r),
+      .fill_value = r.get_or<float>("fill_value", 0.f),
+      .name = r.name()});
+}
+
+std::shared_ptr<RandomZoom> RandomZoom::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "RandomZoom");
+  require_channels_last(r);
+  return std::make_shared<RandomZoom>(RandomZoomOptions{
+      .height_factor = read_factor(r, "height_factor"),
+      .width_factor = read_factor(r, "width_factor"),
+      .fill_mode = r.get_or<std::string>("fill_mode", "reflect"),
+      .interpolation = r.get_or<std::string>("interpolation", "bilinear"),
+      .seed = read_seed(r),
+      .fill_value = r.get_or<float>("fill_value", 0.f),
+      .name = r.name()});
 }
 
 }  // namespace strata

@@ -97,6 +97,7 @@ struct RandomFlipOptions {
 class RandomFlip : public ImageAugmentationLayer {
  public:
   explicit RandomFlip(RandomFlipOptions o = {});
+  static std::shared_ptr<RandomFlip> from_config(const nlohmann::json& config);
   nlohmann::json get_config() const override;
 
  protected:
@@ -125,6 +126,7 @@ struct RandomTranslationOptions {
 class RandomTranslation : public ImageAugmentationLayer {
  public:
   explicit RandomTranslation(RandomTranslationOptions o);
+  static std::shared_ptr<RandomTranslation> from_config(const nlohmann::json& config);
   nlohmann::json get_config() const override;
 
  protected:
@@ -151,6 +153,7 @@ struct RandomRotationOptions {
 class RandomRotation : public ImageAugmentationLayer {
  public:
   explicit RandomRotation(RandomRotationOptions o);
+  static std::shared_ptr<RandomRotation> from_config(const nlohmann::json& config);
   nlohmann::json get_config() const override;
 
  protected:
@@ -179,6 +182,7 @@ struct RandomZoomOptions {
 class RandomZoom : public ImageAugmentationLayer {
  public:
   explicit RandomZoom(RandomZoomOptions o);
+  static std::shared_ptr<RandomZoom> from_config(const nlohmann::json& config);
   nlohmann::json get_config() const override;
 
  protected:

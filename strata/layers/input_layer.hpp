@@ -4,6 +4,8 @@
 //   Sequential model({Input({28, 28, 1}), Flatten(), Dense(10)});
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 
 namespace strata {
@@ -14,6 +16,8 @@ struct InputOptions {
 
 class InputLayer : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<InputLayer> from_config(const nlohmann::json& config);
   InputLayer(Shape shape, InputOptions o = {});
   // The sample shape with the unknown batch dimension in front, e.g. (None, 28, 28, 1).
   const Shape& batch_shape() const { return batch_shape_; }

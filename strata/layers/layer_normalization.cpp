@@ -6,6 +6,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -104,6 +105,37 @@ nlohmann::json LayerNormalization::get_config() const {
   c["beta_constraint"] = nullptr;
   c["gamma_constraint"] = nullptr;
   return c;
+}
+
+std::shared_ptr<LayerNormalization> LayerNormalization::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "LayerNormalization");
+  r.require_null({"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
+  // RMS scaling drops the mean and beta: a different formula this layer does not offer.
+  if (r.get_or<bool>("rms_scaling", false))
+    r.fail("'rms_scaling' is true, but RMS scaling is not supported");
+  LayerNormalizationOptions o;
+  if (r.has("axis") && !r.raw().at("axis").is_null()) {
+    const nlohmann::json& a = r.raw().at("axis");
+    auto bad = [&] { r.fail("'axis' must be an integer or a list of integers, got " + a.dump()); };
+    if (a.is_number_integer()) {
+      o.axis = {a.get<int>()};
+    } else if (a.is_array()) {
+      o.axis.clear();
+      for (const auto& v : a) {
+        if (!v.is_number_integer()) bad();
+        o.axis.push_back(v.get<int>());
+      }
+    } else {
+      bad();
+    }
+  }
+  o.epsilon = r.get_or<float>("epsilon", 1e-3f);
+  o.center = r.get_or<bool>("center", true);
+  o.scale = r.get_or<bool>("scale", true);
+  o.beta_initializer = r.initializer("beta_initializer", "zeros");
+  o.gamma_initializer = r.initializer("gamma_initializer", "ones");
+  o.name = r.name();
+  return std::make_shared<LayerNormalization>(std::move(o));
 }
 
 }  // namespace strata

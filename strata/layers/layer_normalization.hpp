@@ -26,6 +26,8 @@ struct LayerNormalizationOptions {
 class LayerNormalization : public Layer {
  public:
   explicit LayerNormalization(LayerNormalizationOptions o = {});
+  // Keras 2 and 3 configs; axis an int or a list. rms_scaling = true is an error.
+  static std::shared_ptr<LayerNormalization> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
   const LayerNormalizationOptions& options() const { return o_; }

@@ -8,6 +8,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -20,6 +21,28 @@ nlohmann::json numbers(const std::vector<float>& v) {
   auto j = nlohmann::json::array();
   for (float x : v) j.push_back(config_number(x));
   return j;
+}
+
+// Appends the numbers of `v` (a number or nested lists of them, as numpy's tolist() writes a
+// statistics array) to `out`; false when anything else appears.
+bool flatten_numbers(const nlohmann::json& v, std::vector<float>& out) {
+  if (v.is_number()) {
+    out.push_back(v.get<float>());
+    return true;
+  }
+  if (!v.is_array()) return false;
+  for (const auto& e : v)
+    if (!flatten_numbers(e, out)) return false;
+  return true;
+}
+
+std::optional<std::vector<float>> read_statistic(const ConfigReader& r, const char* key) {
+  if (!r.has(key) || r.raw().at(key).is_null()) return std::nullopt;
+  std::vector<float> out;
+  if (!flatten_numbers(r.raw().at(key), out))
+    r.fail(std::string("'") + key + "' must be null, a number or a list of numbers, got " +
+           r.raw().at(key).dump());
+  return out;
 }
 
 }  // namespace
@@ -136,6 +159,36 @@ nlohmann::json Normalization::get_config() const {
   c["mean"] = o_.mean ? numbers(*o_.mean) : nlohmann::json(nullptr);
   c["variance"] = o_.variance ? numbers(*o_.variance) : nlohmann::json(nullptr);
   return c;
+}
+
+std::shared_ptr<Normalization> Normalization::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Normalization");
+  NormalizationOptions o;
+  if (r.has("axis")) {
+    const nlohmann::json& a = r.raw().at("axis");
+    auto bad = [&] {
+      r.fail("'axis' must be null, an integer or a list of integers, got " + a.dump());
+    };
+    // Unlike most options, null is meaningful here: axis=None keeps no axis.
+    if (a.is_null()) {
+      o.axis.clear();
+    } else if (a.is_number_integer()) {
+      o.axis = {a.get<int>()};
+    } else if (a.is_array()) {
+      o.axis.clear();
+      for (const auto& v : a) {
+        if (!v.is_number_integer()) bad();
+        o.axis.push_back(v.get<int>());
+      }
+    } else {
+      bad();
+    }
+  }
+  o.mean = read_statistic(r, "mean");
+  o.variance = read_statistic(r, "variance");
+  o.invert = r.get_or<bool>("invert", false);
+  o.name = r.name();
+  return std::make_shared<Normalization>(std::move(o));
 }
 
 }  // namespace strata

@@ -30,6 +30,9 @@ struct NormalizationOptions {
 class Normalization : public Layer {
  public:
   explicit Normalization(NormalizationOptions o = {});
+  // axis: an int, a list, or null (Keras' axis=None: {}); mean / variance null, a number or a
+  // (possibly nested) list, flattened in order.
+  static std::shared_ptr<Normalization> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
   // Computes the statistics of `data` (batch first, the shape the layer takes; builds it when

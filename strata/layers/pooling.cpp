@@ -2,6 +2,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -62,6 +63,34 @@ namespace {
 IntPair strides_or_pool(const std::optional<int64_t>& s, int64_t pool) { return s ? *s : pool; }
 IntPair strides_or_pool(const PoolStrides& s, const IntPair& pool) { return s.v ? *s.v : pool; }
 
+bool given(const ConfigReader& r, const char* key) {
+  return r.has(key) && !r.raw().at(key).is_null();
+}
+
+// Keras 2 writes 1D sizes as one-element lists ([2]), Keras 3 as ints or lists; strides null
+// (Keras' "same as pool_size") is the options' empty strides.
+Pooling1DOptions pooling1d_options(const nlohmann::json& config, const char* class_name) {
+  ConfigReader r(config, class_name);
+  Pooling1DOptions o;
+  o.pool_size = r.int_pair("pool_size", 1, IntPair(2))[0];
+  if (given(r, "strides")) o.strides = r.int_pair("strides", 1)[0];
+  o.padding = r.get_or<std::string>("padding", "valid");
+  o.data_format = r.get_or<std::string>("data_format", "channels_last");
+  o.name = r.name();
+  return o;
+}
+
+Pooling2DOptions pooling2d_options(const nlohmann::json& config, const char* class_name) {
+  ConfigReader r(config, class_name);
+  Pooling2DOptions o;
+  o.pool_size = r.int_pair("pool_size", 2, IntPair(2));
+  if (given(r, "strides")) o.strides.v = r.int_pair("strides", 2);
+  o.padding = r.get_or<std::string>("padding", "valid");
+  o.data_format = r.get_or<std::string>("data_format", "channels_last");
+  o.name = r.name();
+  return o;
+}
+
 }  // namespace
 
 MaxPooling1D::MaxPooling1D(Pooling1DOptions o)
@@ -79,5 +108,21 @@ AveragePooling1D::AveragePooling1D(Pooling1DOptions o)
 AveragePooling2D::AveragePooling2D(Pooling2DOptions o)
     : Pooling("AveragePooling2D", o.name, PoolKind::average, 2, o.pool_size,
               strides_or_pool(o.strides, o.pool_size), o.padding, o.data_format) {}
+
+std::shared_ptr<MaxPooling1D> MaxPooling1D::from_config(const nlohmann::json& config) {
+  return std::make_shared<MaxPooling1D>(pooling1d_options(config, "MaxPooling1D"));
+}
+
+std::shared_ptr<MaxPooling2D> MaxPooling2D::from_config(const nlohmann::json& config) {
+  return std::make_shared<MaxPooling2D>(pooling2d_options(config, "MaxPooling2D"));
+}
+
+std::shared_ptr<AveragePooling1D> AveragePooling1D::from_config(const nlohmann::json& config) {
+  return std::make_shared<AveragePooling1D>(pooling1d_options(config, "AveragePooling1D"));
+}
+
+std::shared_ptr<AveragePooling2D> AveragePooling2D::from_config(const nlohmann::json& config) {
+  return std::make_shared<AveragePooling2D>(pooling2d_options(config, "AveragePooling2D"));
+}
 
 }  // namespace strata

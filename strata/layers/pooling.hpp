@@ -65,21 +65,25 @@ class Pooling : public Layer {
 class MaxPooling1D : public Pooling {
  public:
   explicit MaxPooling1D(Pooling1DOptions o = {});
+  static std::shared_ptr<MaxPooling1D> from_config(const nlohmann::json& config);
 };
 
 class MaxPooling2D : public Pooling {
  public:
   explicit MaxPooling2D(Pooling2DOptions o = {});
+  static std::shared_ptr<MaxPooling2D> from_config(const nlohmann::json& config);
 };
 
 class AveragePooling1D : public Pooling {
  public:
   explicit AveragePooling1D(Pooling1DOptions o = {});
+  static std::shared_ptr<AveragePooling1D> from_config(const nlohmann::json& config);
 };
 
 class AveragePooling2D : public Pooling {
  public:
   explicit AveragePooling2D(Pooling2DOptions o = {});
+  static std::shared_ptr<AveragePooling2D> from_config(const nlohmann::json& config);
 };
 
 }  // namespace strata

@@ -5,6 +5,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -21,6 +22,15 @@ nlohmann::json Rescaling::get_config() const {
   c["scale"] = config_number(o_.scale);
   c["offset"] = config_number(o_.offset);
   return c;
+}
+
+std::shared_ptr<Rescaling> Rescaling::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Rescaling");
+  // scale is required in Keras; a per-channel list scale (Keras 3) is not supported and fails
+  // as a type error on 'scale'.
+  return std::make_shared<Rescaling>(RescalingOptions{.scale = r.get<float>("scale"),
+                                                      .offset = r.get_or<float>("offset", 0.f),
+                                                      .name = r.name()});
 }
 
 }  // namespace strata

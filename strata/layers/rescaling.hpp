@@ -19,6 +19,7 @@ class Rescaling : public Layer {
  public:
   explicit Rescaling(RescalingOptions o);
   explicit Rescaling(float scale, float offset = 0.f) : Rescaling(RescalingOptions{scale, offset}) {}
+  static std::shared_ptr<Rescaling> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override { return in; }
   nlohmann::json get_config() const override;
 

@@ -2,6 +2,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -45,6 +46,12 @@ nlohmann::json Reshape::get_config() const {
   auto c = Layer::get_config();
   c["target_shape"] = o_.target_shape.vec();
   return c;
+}
+
+std::shared_ptr<Reshape> Reshape::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "Reshape");
+  const auto dims = r.get<std::vector<int64_t>>("target_shape");
+  return std::make_shared<Reshape>(ReshapeOptions{Shape(dims), r.name()});
 }
 
 }  // namespace strata

@@ -3,6 +3,8 @@
 //   Reshape({28, 28, 1})
 #pragma once
 
+#include <memory>
+
 #include "strata/layers/layer.hpp"
 
 namespace strata {
@@ -14,6 +16,8 @@ struct ReshapeOptions {
 
 class Reshape : public Layer {
  public:
+  // Rebuilds the layer from a Keras config (any Keras version's spelling).
+  static std::shared_ptr<Reshape> from_config(const nlohmann::json& config);
   explicit Reshape(ReshapeOptions o);
   explicit Reshape(Shape target_shape) : Reshape(ReshapeOptions{target_shape}) {}
   Shape compute_output_shape(const Shape& in) const override;

@@ -5,8 +5,22 @@
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
 #include "strata/layers/window_geometry.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
+
+namespace {
+
+// Keras seeds are null (draw one) or a non-negative int.
+std::optional<uint64_t> read_seed(const ConfigReader& r) {
+  if (!r.has("seed") || r.raw().at("seed").is_null()) return std::nullopt;
+  const nlohmann::json& v = r.raw().at("seed");
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  r.fail("'seed' must be null or a non-negative integer, got " + v.dump());
+}
+
+}  // namespace
 
 SpatialDropout::SpatialDropout(std::string class_name, std::string name, int spatial, float rate,
                                std::string data_format, std::optional<uint64_t> seed)
@@ -49,6 +63,22 @@ nlohmann::json SpatialDropout::get_config() const {
   c["seed"] = seed_option_ ? nlohmann::json(*seed_option_) : nlohmann::json(nullptr);
   if (spatial_ == 2) c["data_format"] = data_format_;
   return c;
+}
+
+// Keras 2's noise_shape is always null for these layers (they set their own), so it is not read.
+std::shared_ptr<SpatialDropout1D> SpatialDropout1D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "SpatialDropout1D");
+  return std::make_shared<SpatialDropout1D>(
+      SpatialDropout1DOptions{.rate = r.get<float>("rate"), .seed = read_seed(r), .name = r.name()});
+}
+
+std::shared_ptr<SpatialDropout2D> SpatialDropout2D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "SpatialDropout2D");
+  return std::make_shared<SpatialDropout2D>(SpatialDropout2DOptions{
+      .rate = r.get<float>("rate"),
+      .data_format = r.get_or<std::string>("data_format", "channels_last"),
+      .seed = read_seed(r),
+      .name = r.name()});
 }
 
 }  // namespace strata

@@ -52,6 +52,7 @@ class SpatialDropout1D : public SpatialDropout {
   explicit SpatialDropout1D(SpatialDropout1DOptions o)
       : SpatialDropout("SpatialDropout1D", o.name, 1, o.rate, "channels_last", o.seed) {}
   explicit SpatialDropout1D(float rate) : SpatialDropout1D(SpatialDropout1DOptions{rate}) {}
+  static std::shared_ptr<SpatialDropout1D> from_config(const nlohmann::json& config);
 };
 
 class SpatialDropout2D : public SpatialDropout {
@@ -59,6 +60,7 @@ class SpatialDropout2D : public SpatialDropout {
   explicit SpatialDropout2D(SpatialDropout2DOptions o)
       : SpatialDropout("SpatialDropout2D", o.name, 2, o.rate, o.data_format, o.seed) {}
   explicit SpatialDropout2D(float rate) : SpatialDropout2D(SpatialDropout2DOptions{rate}) {}
+  static std::shared_ptr<SpatialDropout2D> from_config(const nlohmann::json& config);
 };
 
 }  // namespace strata

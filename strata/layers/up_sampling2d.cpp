@@ -2,6 +2,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
@@ -40,6 +41,15 @@ nlohmann::json UpSampling2D::get_config() const {
   c["data_format"] = o_.data_format;
   c["interpolation"] = o_.interpolation;
   return c;
+}
+
+std::shared_ptr<UpSampling2D> UpSampling2D::from_config(const nlohmann::json& config) {
+  ConfigReader r(config, "UpSampling2D");
+  return std::make_shared<UpSampling2D>(UpSampling2DOptions{
+      .size = r.int_pair("size", 2, IntPair(2)),
+      .data_format = r.get_or<std::string>("data_format", "channels_last"),
+      .interpolation = r.get_or<std::string>("interpolation", "nearest"),
+      .name = r.name()});
 }
 
 }  // namespace strata

@@ -21,6 +21,8 @@ struct UpSampling2DOptions {
 class UpSampling2D : public Layer {
  public:
   explicit UpSampling2D(UpSampling2DOptions o = {});
+  // size: an int or [rows, cols]; Keras 2 before TF 2.1 wrote no interpolation (nearest).
+  static std::shared_ptr<UpSampling2D> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
 

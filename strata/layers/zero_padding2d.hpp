@@ -19,6 +19,8 @@ struct ZeroPadding2DOptions {
 class ZeroPadding2D : public Layer {
  public:
   explicit ZeroPadding2D(ZeroPadding2DOptions o = {});
+  // padding: an int, [rows, cols] or [[top, bottom], [left, right]], as Keras writes it.
+  static std::shared_ptr<ZeroPadding2D> from_config(const nlohmann::json& config);
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
 

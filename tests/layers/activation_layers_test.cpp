@@ -70,6 +70,6 @@ TEST(ActivationLayers, KerasNamesAndConfig) {
   EXPECT_EQ(r.name().rfind("re_lu", 0), 0u);
   LeakyReLU l;
   EXPECT_EQ(l.name().rfind("leaky_re_lu", 0), 0u);
-  EXPECT_EQ(l.get_config()["negative_slope"], 0.3);  // not 0.30000001192092896
+  EXPECT_EQ(l.get_config()["alpha"], 0.3);  // tf.keras 2 name; not 0.30000001192092896
   EXPECT_EQ(Activation("tanh").get_config()["activation"], "tanh");
 }

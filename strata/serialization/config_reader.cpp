@@ -1,0 +1,79 @@
+#include "strata/serialization/config_reader.hpp"
+
+namespace strata {
+
+using nlohmann::json;
+
+ConfigReader::ConfigReader(const json& config, std::string class_name)
+    : c_(config), class_name_(std::move(class_name)) {
+  if (!c_.is_object()) fail("expected a JSON object, got " + c_.dump());
+}
+
+void ConfigReader::fail(const std::string& what) const {
+  throw ValueError(class_name_ + " config: " + what);
+}
+
+const json* ConfigReader::find(const std::string& key,
+                               std::initializer_list<const char*> aliases) const {
+  if (c_.contains(key)) return &c_.at(key);
+  for (const char* a : aliases)
+    if (c_.contains(a)) return &c_.at(a);
+  return nullptr;
+}
+
+bool ConfigReader::has(const std::string& key) const { return c_.contains(key); }
+
+std::string ConfigReader::activation(const std::string& key) const {
+  const json* v = find(key, {});
+  if (!v || v->is_null()) return "";
+  std::string name;
+  if (v->is_string()) {
+    name = v->get<std::string>();
+  } else if (v->is_object() && v->contains("config") && (*v)["config"].is_string()) {
+    name = (*v)["config"].get<std::string>();  // Keras 3: {"module": "keras.activations", ...}
+  } else if (v->is_object() && v->contains("class_name") && (*v)["class_name"].is_string()) {
+    name = (*v)["class_name"].get<std::string>();
+  } else {
+    fail("'" + key + "' is not an activation: " + v->dump());
+  }
+  return name == "linear" ? "" : name;
+}
+
+InitializerSpec ConfigReader::initializer(const std::string& key, const char* fallback) const {
+  const json* v = find(key, {});
+  if (!v || v->is_null()) return InitializerSpec(fallback);
+  if (v->is_string()) return InitializerSpec(v->get<std::string>());
+  if (!v->is_object() || !v->contains("class_name"))
+    fail("'" + key + "' is not an initializer: " + v->dump());
+  const std::string cls = (*v)["class_name"].get<std::string>();
+  // Keras 2.13 writes a plain Python function as {"class_name": "function", "config": "<name>"}.
+  if (cls == "function" && v->contains("config") && (*v)["config"].is_string())
+    return InitializerSpec((*v)["config"].get<std::string>());
+  const json cfg = v->contains("config") ? (*v)["config"] : json::object();
+  return InitializerSpec(initializer_from_config(cls, cfg));
+}
+
+IntPair ConfigReader::int_pair(const std::string& key, int n, std::optional<IntPair> fallback) const {
+  const json* v = find(key, {});
+  if (!v || v->is_null()) {
+    if (fallback) return *fallback;
+    fail("missing '" + key + "'");
+  }
+  if (v->is_number_integer()) return IntPair(v->get<int64_t>());
+  bool ints = v->is_array() && static_cast<int>(v->size()) == n;
+  for (size_t i = 0; ints && i < v->size(); ++i) ints = (*v)[i].is_number_integer();
+  if (ints) {
+    if (n == 1) return IntPair((*v)[0].get<int64_t>());
+    return IntPair((*v)[0].get<int64_t>(), (*v)[1].get<int64_t>());
+  }
+  fail("'" + key + "' must be an integer or a list of " + std::to_string(n) + ", got " + v->dump());
+}
+
+void ConfigReader::require_null(std::initializer_list<const char*> keys) const {
+  for (const char* k : keys)
+    if (c_.contains(k) && !c_.at(k).is_null())
+      fail(std::string("'") + k + "' is set (" + c_.at(k).dump() +
+           "), but regularizers and constraints are not supported yet");
+}
+
+}  // namespace strata

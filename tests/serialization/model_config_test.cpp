@@ -1,0 +1,158 @@
+// Sequential model configs: round trips, every Keras variant of the format, the real configs in
+// ../shared/fixtures (whose parameter counts must match their weight files), and bad input.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include "strata/strata.hpp"
+#include "strata/serialization/model_config.hpp"
+#include "support/expect_error.hpp"
+#include "support/fixtures.hpp"
+#include "support/gradcheck.hpp"
+
+using namespace strata;
+using test::expect_value_error;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Total number of values stored in every dataset of an HDF5 weights file.
+int64_t stored_values(const fs::path& file) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(f, 0) << file;
+  int64_t total = 0;
+  auto visit = [](hid_t root, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+    if (info->type != H5O_TYPE_DATASET) return 0;
+    hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
+    hid_t space = H5Dget_space(d);
+    *static_cast<int64_t*>(data) += H5Sget_simple_extent_npoints(space);
+    H5Sclose(space);
+    H5Dclose(d);
+    return 0;
+  };
+  H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, visit, &total, H5O_INFO_BASIC);
+  H5Fclose(f);
+  return total;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST(ModelConfig, RoundTripIsStableAndRebuildsTheSameModel) {
+  set_random_seed(3);
+  Sequential m({Input({12, 12, 1}, {.name = "pixels"}),
+                Conv2D({.filters = 4, .kernel_size = 3, .padding = "same", .activation = "relu"}),
+                MaxPooling2D({.pool_size = 2}), BatchNormalization(), Flatten(), Dropout(0.3f),
+                Dense({.units = 5, .activation = "softmax", .kernel_initializer = "he_normal"})},
+               "tiny");
+  const std::string text = to_json(m);
+  auto copy = model_from_json(text);
+  EXPECT_EQ(to_json(*copy), text);
+  EXPECT_EQ(copy->name(), "tiny");
+  EXPECT_EQ(copy->count_params(), m.count_params());
+  EXPECT_EQ(copy->summary_string(), m.summary_string());
+  copy->set_weights(m.get_weights());
+  Tensor x = test::random_tensor({2, 12, 12, 1}, 4);
+  EXPECT_EQ(copy->predict(x).to_vector(), m.predict(x).to_vector());
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["config"]["layers"][0]["config"]["batch_input_shape"], nlohmann::json({nullptr, 12, 12, 1}));
+}
+
+TEST(ModelConfig, ReadsEveryKerasSequentialVariant) {
+  // Keras 2.0/2.1: the config is the layer list; the first layer carries batch_input_shape.
+  auto k20 = model_from_json(R"({"class_name":"Sequential","config":[
+      {"class_name":"Dense","config":{"name":"dense_1","batch_input_shape":[null,6],"units":3,"activation":"relu"}},
+      {"class_name":"Dense","config":{"name":"dense_2","units":2,"activation":"softmax"}}]})");
+  EXPECT_EQ(k20->input_shape(), (Shape{-1, 6}));
+  EXPECT_EQ(k20->count_params(), 6 * 3 + 3 + 3 * 2 + 2);
+  // Keras 2.3: named config, batch_input_shape on the first layer.
+  auto k23 = model_from_json(R"({"class_name":"Sequential","config":{"name":"s","layers":[
+      {"class_name":"Dense","config":{"name":"d","trainable":false,"batch_input_shape":[null,4],"units":2}}]}})");
+  EXPECT_EQ(k23->count_params(), 10);
+  EXPECT_TRUE(k23->trainable_weights().empty());
+  // Keras 3: InputLayer with batch_shape, module/registered_name, DTypePolicy objects.
+  auto k3 = model_from_json(R"({"module":"keras","class_name":"Sequential","config":{"name":"k3","trainable":true,
+      "dtype":{"module":"keras","class_name":"DTypePolicy","config":{"name":"float32"},"registered_name":null},
+      "layers":[{"module":"keras.layers","class_name":"InputLayer","config":{"batch_shape":[null,16],"dtype":"float32","sparse":false,"name":"in"},"registered_name":null},
+                {"module":"keras.layers","class_name":"Dense","config":{"name":"dense","trainable":true,
+                 "dtype":{"module":"keras","class_name":"DTypePolicy","config":{"name":"float32"},"registered_name":null},
+                 "units":8,"activation":"relu","use_bias":true,
+                 "kernel_initializer":{"module":"keras.initializers","class_name":"GlorotUniform","config":{"seed":null},"registered_name":null},
+                 "bias_initializer":{"module":"keras.initializers","class_name":"Zeros","config":{},"registered_name":null},
+                 "kernel_regularizer":null,"bias_regularizer":null,"kernel_constraint":null,"bias_constraint":null},
+                 "registered_name":null,"build_config":{"input_shape":[null,16]}}],"build_input_shape":[null,16]},
+      "registered_name":null,"build_config":{"input_shape":[null,16]},"compile_config":{}})");
+  EXPECT_EQ(k3->count_params(), 16 * 8 + 8);
+  // tfjs' model.json wraps the topology.
+  auto tfjs = model_from_json(R"({"format":"layers-model","modelTopology":{"keras_version":"2.13.1","backend":"tensorflow",
+      "model_config":{"class_name":"Sequential","config":{"name":"t","layers":[
+      {"class_name":"Dense","config":{"name":"d","batch_input_shape":[null,3],"units":1}}]}}},"weightsManifest":[]})");
+  EXPECT_EQ(tfjs->count_params(), 4);
+}
+
+TEST(ModelConfig, RealKerasConfigsParseWithTheirWeightsParameterCount) {
+  const fs::path dir = test::fixture_path("keras");
+  if (!fs::exists(dir)) GTEST_SKIP() << "fixtures not found at " << dir;
+  struct Case { const char* config; const char* weights; };
+  const Case cases[] = {
+      {"dl4j/mnist_mlp/mnist_mlp_tf_keras_2_config.json", "dl4j/mnist_mlp/mnist_mlp_tf_keras_2_weights.h5"},
+      {"kotlindl/mnist_lenet/modelConfig.json", "kotlindl/mnist_lenet/mnist_weights_only.h5"},
+      {"kotlindl/batchnorm/modelConfig.json", "kotlindl/batchnorm/weights.h5"},
+      {"kotlindl/mnist_mnist1_hdf5/mnist.json", "kotlindl/mnist_mnist1_hdf5/mnist_weights_only.h5"},
+      {"hls4ml/elu/elu.json", "hls4ml/elu/elu_weights.h5"},
+      {"hls4ml/leaky_relu/leaky_relu.json", "hls4ml/leaky_relu/leaky_relu_weights.h5"},
+      {"hls4ml/relu/relu.json", "hls4ml/relu/relu_weights.h5"},
+      {"hls4ml/softmax/softmax.json", "hls4ml/softmax/softmax_weights.h5"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.config);
+    auto model = model_from_json(read_text(dir / c.config));
+    ASSERT_TRUE(model->built());
+    EXPECT_EQ(model->count_params(), stored_values(dir / c.weights));
+    // Writing it back and reading that again gives the same description.
+    const std::string once = to_json(*model);
+    EXPECT_EQ(to_json(*model_from_json(once)), once);
+  }
+  // hls4ml's Conv2D models name a Python-side custom initializer, which Keras itself only loads
+  // with custom_objects: the error must say which.
+  expect_value_error([&] { model_from_json(read_text(dir / "hls4ml/tanh/tanh.json")); },
+                     {"random_kernel", "initializer"});
+}
+
+TEST(ModelConfig, BadInputIsNamed) {
+  expect_value_error([] { model_from_json(R"({"class_name": "Sequential", "config": {"layers": [}})"); },
+                     {"malformed JSON", "byte"});
+  expect_value_error([] { model_from_json(R"({"class_name":"Sequential","config":{"layers":[
+      {"class_name":"Dense","config":{"batch_input_shape":[null,2],"units":1}},
+      {"class_name":"MyFancyLayer","config":{}}]}})"); },
+                     {"MyFancyLayer", "register_layer"});
+  expect_value_error([] { model_from_json(R"({"class_name":"Sequential","config":{"layers":[
+      {"class_name":"Lambda","config":{"function":"..."}}]}})"); },
+                     {"Lambda", "C++"});
+  expect_value_error([] { model_from_json(R"({"class_name":"Sequential","config":{"layers":[
+      {"class_name":"Dense","config":{"batch_input_shape":[null,2],"units":"ten"}}]}})"); },
+                     {"Dense", "units"});
+  expect_value_error([] { model_from_json(R"({"class_name":"Functional","config":{}})"); },
+                     {"Functional", "Sequential"});
+}
+
+TEST(ModelConfig, CustomLayersRoundTripThroughTheRegistry) {
+  struct Twice : Layer {
+    explicit Twice(std::string name = "") : Layer("Twice", name) {}
+    Shape compute_output_shape(const Shape& s) const override { return s; }
+    Tensor call(const Tensor& x, bool) override { return ops::mul(x, 2.f); }
+    static std::shared_ptr<Twice> from_config(const nlohmann::json& c) {
+      return std::make_shared<Twice>(c.value("name", ""));
+    }
+  };
+  register_layer<Twice>("Twice");
+  Sequential m({Input({3}), std::make_shared<Twice>("x2")});
+  auto copy = model_from_json(to_json(m));
+  EXPECT_EQ(copy->get_layer("x2")->class_name(), "Twice");
+  EXPECT_EQ(copy->predict(Tensor::ones({1, 3})).to_vector(), (std::vector<float>{2, 2, 2}));
+}
