@@ -34,11 +34,26 @@ std::optional<json> declared_batch_shape(const json& config) {
   return std::nullopt;
 }
 
-std::shared_ptr<Model> sequential_from_config(const json& config) {
+// Keras before 3 defined hard_sigmoid as clip(0.2x + 0.5, 0, 1); Keras 3 (and Strata) use
+// relu6(x + 3) / 6. Loading such a layer with today's formula would silently change the model.
+void reject_legacy_hard_sigmoid(const json& layers, bool legacy) {
+  if (!legacy || !layers.is_array()) return;
+  for (const auto& entry : layers) {
+    const json cfg = entry.is_object() ? entry.value("config", json::object()) : json();
+    for (const char* key : {"activation", "recurrent_activation"})
+      if (cfg.is_object() && cfg.contains(key) && cfg[key] == "hard_sigmoid")
+        throw ValueError("model config: layer '" + cfg.value("name", std::string("?")) +
+                         "' uses Keras 2's hard_sigmoid (slope 0.2), which differs from Keras 3's "
+                         "(slope 1/6); loading it is not supported yet");
+  }
+}
+
+std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
   // Keras 2.0/2.1 wrote the layer list itself as the config.
   const json& layers = config.is_array() ? config : config.value("layers", json::array());
   const std::string name = config.is_object() ? config.value("name", "") : "";
   if (!layers.is_array()) throw ValueError("Sequential config: 'layers' must be a list");
+  reject_legacy_hard_sigmoid(layers, legacy);
   auto model = std::make_shared<Sequential>(std::vector<LayerRef>{}, name);
   for (size_t i = 0; i < layers.size(); ++i) {
     const json& entry = layers[i];
@@ -77,6 +92,12 @@ json model_to_config(const Model& model) {
     layers.push_back(input_layer_config(name, seq->input_shape()));
   }
   for (const auto& l : ls) layers.push_back(layer_to_config(*l));
+  // The tf.keras 2 layout would make Keras 2 and tfjs read it with their own slope (0.2).
+  for (const auto& entry : layers)
+    if (entry["config"].value("activation", json()) == "hard_sigmoid")
+      throw ValueError("model_to_config: layer '" + entry["config"].value("name", std::string("?")) +
+                       "' uses hard_sigmoid, whose Keras 3 meaning the Keras 2 config layout "
+                       "cannot express (Keras 2 and tfjs would read slope 0.2)");
   return {{"class_name", "Sequential"}, {"config", {{"name", model.name()}, {"layers", layers}}}};
 }
 
@@ -86,12 +107,16 @@ std::shared_ptr<Model> model_from_config(const json& doc) {
   // tfjs' model.json wraps the topology; converted files add a model_config level.
   const json* c = &doc;
   if (c->contains("modelTopology")) c = &(*c)["modelTopology"];
+  // Keras 1/2 and tfjs stamp their version; Keras 3 configs carry "module" fields instead.
+  const std::string version = c->is_object() && c->contains("keras_version") && (*c)["keras_version"].is_string()
+                                  ? (*c)["keras_version"].get<std::string>() : "";
   if (c->contains("model_config")) c = &(*c)["model_config"];
+  const bool legacy = version.empty() ? !c->contains("module") : version[0] != '3';
   if (!c->is_object() || !c->contains("class_name"))
     throw ValueError("model config: expected {\"class_name\": ..., \"config\": ...}");
   const std::string cls = (*c)["class_name"].get<std::string>();
   const json config = c->contains("config") ? (*c)["config"] : json::object();
-  if (cls == "Sequential") return sequential_from_config(config);
+  if (cls == "Sequential") return sequential_from_config(config, legacy);
   if (cls == "Functional" || cls == "Model")
     throw ValueError("model config: Functional models ('" + cls +
                      "') cannot be rebuilt yet; only Sequential configs are supported");

@@ -137,6 +137,14 @@ TEST(ModelConfig, BadInputIsNamed) {
   expect_value_error([] { model_from_json(R"({"class_name":"Sequential","config":{"layers":[
       {"class_name":"Dense","config":{"batch_input_shape":[null,2],"units":"ten"}}]}})"); },
                      {"Dense", "units"});
+  // A Keras 2 hard_sigmoid would silently change meaning under Keras 3's formula.
+  expect_value_error([] { model_from_json(R"({"class_name":"Sequential","keras_version":"2.13.1","config":{"layers":[
+      {"class_name":"Dense","config":{"name":"gate","batch_input_shape":[null,2],"units":1,"activation":"hard_sigmoid"}}]}})"); },
+                     {"gate", "hard_sigmoid", "0.2"});
+  EXPECT_NO_THROW(model_from_json(R"({"module":"keras","class_name":"Sequential","config":{"layers":[
+      {"class_name":"Dense","config":{"name":"gate","batch_input_shape":[null,2],"units":1,"activation":"hard_sigmoid"}}]}})"));
+  Sequential hs({Input({2}), Dense({.units = 1, .activation = "hard_sigmoid", .name = "hs"})});
+  expect_value_error([&] { to_json(hs); }, {"hs", "hard_sigmoid"});
   expect_value_error([] { model_from_json(R"({"class_name":"Functional","config":{}})"); },
                      {"Functional", "Sequential"});
 }
