@@ -7,36 +7,6 @@
 
 namespace strata {
 
-namespace {
-
-// Keras' three spellings of `key`: an int, [rows, cols] or [[top, bottom], [left, right]] (each
-// half an int or a pair, as Keras' normalize_tuple takes them).
-Margins2D read_margins(const ConfigReader& r, const char* key, Margins2D fallback) {
-  if (!r.has(key) || r.raw().at(key).is_null()) return fallback;
-  const nlohmann::json& v = r.raw().at(key);
-  auto bad = [&] {
-    r.fail(std::string("'") + key + "' must be an integer, [rows, cols] or [[top, bottom], "
-           "[left, right]], got " + v.dump());
-  };
-  if (v.is_number_integer()) return Margins2D(v.get<int64_t>());
-  if (!v.is_array() || v.size() != 2) bad();
-  std::array<int64_t, 2> half[2]{};
-  for (size_t i = 0; i < 2; ++i) {
-    const nlohmann::json& h = v[i];
-    if (h.is_number_integer()) {
-      half[i] = {h.get<int64_t>(), h.get<int64_t>()};
-    } else if (h.is_array() && h.size() == 2 && h[0].is_number_integer() &&
-               h[1].is_number_integer()) {
-      half[i] = {h[0].get<int64_t>(), h[1].get<int64_t>()};
-    } else {
-      bad();
-    }
-  }
-  return Margins2D(half[0], half[1]);
-}
-
-}  // namespace
-
 ZeroPadding2D::ZeroPadding2D(ZeroPadding2DOptions o)
     : Layer("ZeroPadding2D", o.name), o_(std::move(o)) {
   if (o_.padding.any_negative())
@@ -74,7 +44,7 @@ nlohmann::json ZeroPadding2D::get_config() const {
 std::shared_ptr<ZeroPadding2D> ZeroPadding2D::from_config(const nlohmann::json& config) {
   ConfigReader r(config, "ZeroPadding2D");
   return std::make_shared<ZeroPadding2D>(ZeroPadding2DOptions{
-      .padding = read_margins(r, "padding", 1),
+      .padding = r.margins2d("padding", 1),
       .data_format = r.get_or<std::string>("data_format", "channels_last"),
       .name = r.name()});
 }

@@ -69,6 +69,32 @@ IntPair ConfigReader::int_pair(const std::string& key, int n, std::optional<IntP
   fail("'" + key + "' must be an integer or a list of " + std::to_string(n) + ", got " + v->dump());
 }
 
+// Keras' three spellings of `key`: an int, [rows, cols] or [[top, bottom], [left, right]] (each
+// half an int or a pair, as Keras' normalize_tuple takes them).
+Margins2D ConfigReader::margins2d(const char* key, Margins2D fallback) const {
+  if (!has(key) || c_.at(key).is_null()) return fallback;
+  const nlohmann::json& v = c_.at(key);
+  auto bad = [&] {
+    fail(std::string("'") + key + "' must be an integer, [rows, cols] or [[top, bottom], "
+           "[left, right]], got " + v.dump());
+  };
+  if (v.is_number_integer()) return Margins2D(v.get<int64_t>());
+  if (!v.is_array() || v.size() != 2) bad();
+  std::array<int64_t, 2> half[2]{};
+  for (size_t i = 0; i < 2; ++i) {
+    const nlohmann::json& h = v[i];
+    if (h.is_number_integer()) {
+      half[i] = {h.get<int64_t>(), h.get<int64_t>()};
+    } else if (h.is_array() && h.size() == 2 && h[0].is_number_integer() &&
+               h[1].is_number_integer()) {
+      half[i] = {h[0].get<int64_t>(), h[1].get<int64_t>()};
+    } else {
+      bad();
+    }
+  }
+  return Margins2D(half[0], half[1]);
+}
+
 void ConfigReader::require_null(std::initializer_list<const char*> keys) const {
   for (const char* k : keys)
     if (c_.contains(k) && !c_.at(k).is_null())

@@ -16,6 +16,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/initializers/initializer.hpp"
+#include "strata/layers/margins2d.hpp"
 #include "strata/layers/window_geometry.hpp"
 
 namespace strata {
@@ -43,6 +44,8 @@ class ConfigReader {
   InitializerSpec initializer(const std::string& key, const char* fallback) const;
   // One int or a list of `n` ints (Keras stores kernel_size (3,) or [3, 3]).
   IntPair int_pair(const std::string& key, int n, std::optional<IntPair> fallback = {}) const;
+  // Keras' padding / cropping spellings: an int, [rows, cols] or [[top, bottom], [left, right]].
+  Margins2D margins2d(const char* key, Margins2D fallback) const;
   // Regularizers and constraints are not supported yet: a non-null one is an error, never a
   // silent drop.
   void require_null(std::initializer_list<const char*> keys) const;
