@@ -49,11 +49,7 @@ nlohmann::json Dense::get_config() const {
   c["use_bias"] = o_.use_bias;
   c["kernel_initializer"] = initializer_config(o_.kernel_initializer);
   c["bias_initializer"] = initializer_config(o_.bias_initializer);
-  c["kernel_regularizer"] = nullptr;
-  c["bias_regularizer"] = nullptr;
-  c["activity_regularizer"] = nullptr;
-  c["kernel_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
+  add_null_regularizers(c);
   return c;
 }
 

@@ -1,5 +1,6 @@
 #include "strata/layers/layer.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -102,6 +103,27 @@ int64_t Layer::count_params() const {
   int64_t n = 0;
   for (const auto& w : weights_) n += w.value.numel();
   return n;
+}
+
+std::vector<int> Layer::feature_axes(const std::vector<int>& axes, const Shape& in) const {
+  std::vector<int> out;
+  for (int a : axes) {
+    const int n = a < 0 ? a + in.rank() : a;
+    if (n < 1 || n >= in.rank())
+      throw ValueError(label() + ": axis " + std::to_string(a) +
+                       " is out of range or the batch axis for input of shape " + in.str());
+    if (std::find(out.begin(), out.end(), n) != out.end())
+      throw ValueError(label() + ": axis " + std::to_string(a) + " is given twice");
+    out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void add_null_regularizers(nlohmann::json& c) {
+  for (const char* key : {"kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                          "kernel_constraint", "bias_constraint"})
+    c[key] = nullptr;
 }
 
 nlohmann::json Layer::get_config() const {

@@ -75,6 +75,9 @@ class Layer {
   virtual void check_input(const Shape& shape) const;
   Tensor add_weight(const std::string& name, const Shape& shape, const InitializerSpec& init,
                     bool trainable = true);
+  // Keras-style feature axes (negative counts from the end) as sorted indices into `in`; throws
+  // ValueError naming this layer for the batch axis, out-of-range or repeated axes.
+  std::vector<int> feature_axes(const std::vector<int>& axes, const Shape& in) const;
 
  private:
   std::string class_name_;
@@ -102,6 +105,10 @@ class LayerRef {
  private:
   LayerPtr ptr_;
 };
+
+// The regularizer and constraint keys Keras writes for a layer with a kernel and a bias; Strata
+// supports none yet, so they are always null.
+void add_null_regularizers(nlohmann::json& config);
 
 // Keras' per-process naming: "dense", then "dense_1", "dense_2", ... (layers and models alike).
 std::string unique_object_name(const std::string& base);

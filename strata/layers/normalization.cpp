@@ -64,18 +64,7 @@ Normalization::Normalization(NormalizationOptions o)
 }
 
 std::vector<int> Normalization::keep_axes(const Shape& in) const {
-  std::vector<int> out;
-  for (int a : o_.axis) {
-    const int n = a < 0 ? a + in.rank() : a;
-    if (n < 1 || n >= in.rank())
-      throw ValueError(label() + ": axis " + std::to_string(a) +
-                       " is out of range or the batch axis for input of shape " + in.str());
-    if (std::find(out.begin(), out.end(), n) != out.end())
-      throw ValueError(label() + ": axis " + std::to_string(a) + " is given twice");
-    out.push_back(n);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return feature_axes(o_.axis, in);
 }
 
 Shape Normalization::broadcast_shape(const Shape& in) const {

@@ -188,12 +188,7 @@ void conv_backward_weights(const View& dy, const View& x, const View& dw, const 
   constexpr const char* kOp = "conv_backward_weights";
   const ConvGeom g = conv_geometry(kOp, x, "x", dw, "dw", dy, "dy", p);
   check_bias(kOp, dbias, "dbias", g.oc);
-  if (g.n == 0 || dy.shape.numel() == 0) {
-    // No samples: the gradient of a sum over nothing is zero (the outputs are overwritten).
-    if (dw.shape.numel()) std::memset(dw.data, 0, dw.shape.numel() * sizeof(float));
-    if (dbias && g.oc) std::memset(dbias->data, 0, g.oc * sizeof(float));
-    return;
-  }
+  if (g.n == 0 || dy.shape.numel() == 0) return zero_weight_gradients(dw, dbias, g.oc);
 
   PrimKey key = conv_key(ConvOp::conv_bwd_weights, g);
   key.add(static_cast<int64_t>(dbias != nullptr));

@@ -1,5 +1,6 @@
 #include "strata/backends/onednn/onednn_conv_plan.hpp"
 
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -140,6 +141,12 @@ ConvPlan& conv_plan(const PrimKey& key, ConvPlanBuilder build, void* ctx) {
                              e.what());
   }
   return *c.plans.emplace(key, std::move(plan)).first->second;
+}
+
+void zero_weight_gradients(const View& dw, const View* dbias, int64_t out_channels) {
+  if (dw.shape.numel()) std::memset(dw.data, 0, static_cast<size_t>(dw.shape.numel()) * sizeof(float));
+  if (dbias && out_channels)
+    std::memset(dbias->data, 0, static_cast<size_t>(out_channels) * sizeof(float));
 }
 
 }  // namespace strata::onednn

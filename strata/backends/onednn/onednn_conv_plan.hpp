@@ -21,6 +21,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "strata/backends/backend.hpp"
 #include "strata/backends/onednn/onednn_context.hpp"
 
 namespace strata::onednn {
@@ -51,6 +52,10 @@ enum class ConvOp : int64_t {
 };
 // The key of everything that shapes the primitive, from the geometry plus op-specific extras.
 PrimKey conv_key(ConvOp op, const ConvGeom& g);
+
+// Weight gradients of an empty batch: the gradient of a sum over nothing is zero (the outputs
+// are overwritten, as on every other path).
+void zero_weight_gradients(const View& dw, const View* dbias, int64_t out_channels);
 
 class ConvPlan {
  public:
