@@ -1,6 +1,10 @@
 // Model: what every model offers a Keras user — compile, fit, evaluate, predict, summary and
-// weight access — on top of a forward pass that subclasses define (Sequential; Functional later).
+// weight access. Model(inputs, outputs) is a Functional model: the graph of layer calls recorded
+// from Input(...) to `outputs`; Sequential is the special case of a single chain.
 //
+//   SymbolicTensor in = Input({784});
+//   SymbolicTensor h = Dense({.units = 64, .activation = "relu"})(in);
+//   Model model(in, Dense({.units = 10, .activation = "softmax"})(h));
 //   model.compile({.optimizer = Adam({.learning_rate = 1e-3}),
 //                  .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
 //   History h = model.fit(x, y, {.batch_size = 128, .epochs = 5, .validation_split = 0.1});
@@ -15,6 +19,7 @@
 
 #include "strata/callbacks/callback.hpp"
 #include "strata/datasets/dataset.hpp"
+#include "strata/functional/graph.hpp"
 #include "strata/layers/layer.hpp"
 #include "strata/losses/loss.hpp"
 #include "strata/metrics/metric.hpp"
@@ -51,26 +56,49 @@ struct PredictOptions {
   int64_t batch_size = 32;
 };
 
-class Model {
+// A Model is also a Layer: it can be called inside another model (one node, its own weights).
+class Model : public Layer {
  public:
-  explicit Model(std::string name);
-  virtual ~Model() = default;
+  // A Functional model from Input(...) tensors to outputs computed from them. Throws ValueError
+  // for an output not computed from `inputs`, an unused input or two layers with one name.
+  Model(const SymbolicTensors& inputs, const SymbolicTensors& outputs, std::string name = "");
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  const std::string& name() const { return name_; }
-  // The model's layers (without the InputLayer), in order.
-  virtual std::vector<LayerPtr> layers() const = 0;
+  // The model's layers in order: a Functional model lists its InputLayers, Sequential does not
+  // (as in Keras). A nested model is one entry.
+  virtual std::vector<LayerPtr> layers() const;
   // Throws ValueError listing the layer names when none matches.
   LayerPtr get_layer(const std::string& name) const;
-  virtual bool built() const = 0;
+  // layers()[index]; throws ValueError when out of range.
+  LayerPtr get_layer(int index) const;
+  bool built() const override;
   // Builds every layer for inputs of `input_shape` (batch dimension included, may be -1).
-  virtual void build(const Shape& input_shape) = 0;
-  virtual Shape input_shape() const = 0;
-  virtual Shape output_shape() const = 0;
+  void build(const Shape& input_shape) override;
+  // The first input's and first output's shapes.
+  Shape input_shape() const override;
+  Shape output_shape() const override;
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  // A Functional model's symbolic inputs and outputs, e.g. for Model(m.input(), m.get_layer("x")
+  // ->output()); a Sequential's once it starts with Input(...).
+  virtual std::vector<SymbolicTensor> inputs() const;
+  virtual std::vector<SymbolicTensor> outputs() const;
+  SymbolicTensor input() const;
+  SymbolicTensor output() const;
 
-  // The forward pass; builds on first use.
-  Tensor operator()(const Tensor& x, bool training = false);
+  // The forward pass; builds on first use. The single-tensor form (from Layer) needs one input
+  // and one output.
+  using Layer::operator();
+  std::vector<Tensor> operator()(const std::vector<Tensor>& xs, bool training = false);
+
+  // Freezing a model freezes (and unfreezing unfreezes) every layer in it, as in Keras.
+  void set_trainable(bool t) override;
+  int64_t count_params() const override;
+  std::vector<Tensor> weights() const override;
+  std::vector<Tensor> trainable_weights() const override;
+  std::vector<Tensor> non_trainable_weights() const override;
+  std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
+  std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
 
   void compile(CompileOptions options);
   bool compiled() const { return loss_ != nullptr; }
@@ -84,10 +112,6 @@ class Model {
   std::string summary_string() const;
   void summary(std::ostream& out = std::cout) const { out << summary_string(); }
 
-  int64_t count_params() const;
-  std::vector<Tensor> weights() const;
-  std::vector<Tensor> trainable_weights() const;
-  std::vector<Tensor> non_trainable_weights() const;
   // Deep copies of every weight, in weights() order.
   std::vector<Tensor> get_weights() const;
   // Copies values in, checking count and shapes (message names the layer and weight).
@@ -97,9 +121,15 @@ class Model {
   const LossPtr& loss() const { return loss_; }
 
  protected:
-  virtual Tensor call(const Tensor& x, bool training) = 0;
+  // For subclasses that define their own structure (Sequential).
+  Model(std::string class_name, std::string name);
+  // Runs the model on one tensor per input.
+  virtual std::vector<Tensor> call_all(const std::vector<Tensor>& xs, bool training);
+  Tensor call(const Tensor& x, bool training) override;
+  void check_input(const Shape& shape) const override;
 
  private:
+  std::vector<Tensor> weights_of_layers() const;
   void require_compiled(const char* who) const;
   void resolve_metrics(const Shape& y_shape);
   void check_labels(const std::string& who, const Tensor& y) const;
@@ -108,7 +138,7 @@ class Model {
   Logs test_loop(const Tensor& x, const Tensor& y, int64_t batch_size);
   Logs collect_logs(double loss_mean, const std::string& prefix) const;
 
-  std::string name_;
+  std::unique_ptr<Graph> graph_;  // set for Functional models
   OptimizerPtr optimizer_;
   LossPtr loss_;
   std::vector<MetricSpec> metric_specs_;

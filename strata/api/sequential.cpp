@@ -1,11 +1,12 @@
 #include "strata/api/sequential.hpp"
 
 #include "strata/core/error.hpp"
+#include "strata/functional/graph_node.hpp"
 
 namespace strata {
 
 Sequential::Sequential(std::vector<LayerRef> layers, std::string name)
-    : Model(name.empty() ? unique_object_name("sequential") : name) {
+    : Model("Sequential", std::move(name)) {
   for (auto& l : layers) add(std::move(l));
 }
 
@@ -18,6 +19,9 @@ void Sequential::add(LayerRef ref) {
                        " must be the first layer, and only one is allowed");
     input_ = in;
     build(in->batch_shape());
+    // Keep the chain of symbolic tensors alive with the model, so layers report output().
+    auto nodes = in->inbound_nodes();
+    chain_ = {nodes.empty() ? call_symbolic(in, {})[0] : SymbolicTensor(nodes[0], 0)};
     return;
   }
   for (const auto& l : layers_)
@@ -26,12 +30,14 @@ void Sequential::add(LayerRef ref) {
                        " is already in this model");
   if (built_) layer->build(output_shape());  // throws, naming the layer, on a shape mismatch
   layers_.push_back(layer);
+  if (input_) chain_.push_back(call_symbolic(layer, {chain_.back()})[0]);
 }
 
 void Sequential::pop() {
   if (layers_.empty())
     throw ValueError("Sequential '" + name() + "': pop() on a model with no layers");
   layers_.pop_back();
+  if (input_) chain_.pop_back();
 }
 
 void Sequential::build(const Shape& input_shape) {
@@ -60,7 +66,11 @@ Shape Sequential::output_shape() const {
   return cur;
 }
 
-Tensor Sequential::call(const Tensor& x, bool training) {
+std::vector<Tensor> Sequential::call_all(const std::vector<Tensor>& xs, bool training) {
+  if (xs.size() != 1)
+    throw ValueError("Sequential '" + name() + "': expects 1 input, got " +
+                     std::to_string(xs.size()));
+  const Tensor& x = xs[0];
   bool fits = x.rank() == input_shape_.rank();
   for (int i = 1; fits && i < x.rank(); ++i) fits = x.dim(i) == input_shape_[i];
   if (!fits)
@@ -68,7 +78,19 @@ Tensor Sequential::call(const Tensor& x, bool training) {
                      input_shape_.str() + ", got " + x.shape().str());
   Tensor h = x;
   for (const auto& l : layers_) h = (*l)(h, training);
-  return h;
+  return {h};
+}
+
+std::vector<SymbolicTensor> Sequential::inputs() const {
+  if (!input_)
+    throw ValueError("Sequential '" + name() + "' has no symbolic input: start it with Input(...)");
+  return {chain_.front()};
+}
+
+std::vector<SymbolicTensor> Sequential::outputs() const {
+  if (!input_)
+    throw ValueError("Sequential '" + name() + "' has no symbolic output: start it with Input(...)");
+  return {chain_.back()};
 }
 
 }  // namespace strata

@@ -33,15 +33,19 @@ class Sequential : public Model {
   void build(const Shape& input_shape) override;
   Shape input_shape() const override;
   Shape output_shape() const override;
+  std::vector<SymbolicTensor> inputs() const override;
+  std::vector<SymbolicTensor> outputs() const override;
 
  protected:
-  Tensor call(const Tensor& x, bool training) override;
+  std::vector<Tensor> call_all(const std::vector<Tensor>& xs, bool training) override;
 
  private:
   std::shared_ptr<InputLayer> input_;
   std::vector<LayerPtr> layers_;
   Shape input_shape_;
   bool built_ = false;
+  // With an Input(...): its tensor, then each layer's output.
+  std::vector<SymbolicTensor> chain_;
 };
 
 }  // namespace strata

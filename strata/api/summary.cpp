@@ -54,7 +54,7 @@ std::string Model::summary_string() const {
            " " + pad_to(c, w[2], true) + " " + bar + "\n";
   };
   std::ostringstream out;
-  out << "Model: \"" << name_ << "\"\n";
+  out << "Model: \"" << name() << "\"\n";
   out << rule("┏", "┳", "┓", "━");
   out << row("┃", "Layer (type)", "Output Shape", "Param #");
   out << rule("┡", "╇", "┩", "━");

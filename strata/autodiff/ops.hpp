@@ -25,6 +25,10 @@ Tensor affine(const Tensor& x, float alpha, float beta);
 inline Tensor add(const Tensor& x, float s) { return affine(x, 1.f, s); }
 inline Tensor mul(const Tensor& x, float s) { return affine(x, s, 0.f); }
 inline Tensor neg(const Tensor& x) { return affine(x, -1.f, 0.f); }
+// Element-wise max / min of two tensors (broadcast). The gradient goes to the operand that was
+// chosen; on ties it goes to `a`, as TensorFlow's Maximum/Minimum gradients do.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
 
 // Batched matrix product over the last two dims, batch dims broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
@@ -48,6 +52,9 @@ Tensor reshape(const Tensor& x, const Shape& shape);
 Tensor transpose(const Tensor& x, const std::vector<int>& perm);
 // (N, d1, d2, ...) -> (N, d1*d2*...).
 Tensor flatten(const Tensor& x);
+// Joins `xs` (at least one, same rank, equal dims except `axis`) along `axis` (negative counts
+// from the end).
+Tensor concat(const std::vector<Tensor>& xs, int axis);
 
 // ---- activations (ops_activation.cpp) -------------------------------------------------------
 Tensor eltwise(const Tensor& x, const Eltwise& e);

@@ -61,6 +61,33 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return y;
 }
 
+namespace {
+
+// max (is_max) or min of a and b. The backward builds the 0/1 mask of where b was chosen
+// (b > a for max, a > b for min: strict, so ties go to a) and splits g with it.
+Tensor extremum(const Tensor& a, const Tensor& b, bool is_max) {
+  const char* name = is_max ? "maximum" : "minimum";
+  Tensor y = binary_forward(is_max ? BinaryOp::max : BinaryOp::min, a, b, name);
+  if (needs_grad({&a, &b}))
+    attach_node(y, name, {a, b}, [sa = saved(a), sb = saved(b), is_max, name,
+                                  ra = a.requires_grad(), rb = b.requires_grad()](
+                                     const Tensor& g) {
+      Tensor to_b = is_max ? binary_forward(BinaryOp::gt, sb, sa, name)
+                           : binary_forward(BinaryOp::gt, sa, sb, name);
+      Tensor ga, gb;
+      if (ra) ga = sum_to(mul(g, affine(to_b, -1.f, 1.f)), sa.shape());
+      if (rb) gb = sum_to(mul(g, to_b), sb.shape());
+      return std::vector<Tensor>{ga, gb};
+    });
+  return y;
+}
+
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(a, b, true); }
+
+Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(a, b, false); }
+
 Tensor affine(const Tensor& x, float alpha, float beta) {
   require_float(x, "affine");
   Tensor y = empty_like_shape(x, x.shape());

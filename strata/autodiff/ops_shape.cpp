@@ -58,4 +58,63 @@ Tensor flatten(const Tensor& x) {
   return reshape(x, Shape{x.dim(0), x.rank() == 1 ? 1 : x.numel() / std::max<int64_t>(x.dim(0), 1)});
 }
 
+Tensor concat(const std::vector<Tensor>& xs, int axis) {
+  if (xs.empty()) throw ValueError("concat: needs at least one tensor");
+  for (const Tensor& x : xs) require_float(x, "concat");
+  const Shape& first = xs[0].shape();
+  const int r = first.rank();
+  const int a = axis < 0 ? axis + r : axis;
+  auto shapes = [&] {
+    std::string s;
+    for (size_t i = 0; i < xs.size(); ++i) s += (i ? ", " : "") + xs[i].shape().str();
+    return s;
+  };
+  if (r == 0 || a < 0 || a >= r)
+    throw ValueError("concat: axis " + std::to_string(axis) + " is out of range for shapes " +
+                     shapes());
+  Shape out = first;
+  out[a] = 0;
+  for (const Tensor& x : xs) {
+    bool ok = x.rank() == r;
+    for (int d = 0; ok && d < r; ++d) ok = d == a || x.shape()[d] == first[d];
+    if (!ok)
+      throw ValueError("concat: shapes must match except on axis " + std::to_string(axis) +
+                       ", got " + shapes());
+    out[a] += x.shape()[a];
+  }
+  if (xs.size() == 1) return xs[0];
+  // Each input is one window of the output: a strided copy per input, forward and backward.
+  Tensor y = empty_like_shape(xs[0], out);
+  std::vector<std::vector<int64_t>> offsets;
+  int64_t at = 0;
+  for (const Tensor& x : xs) {
+    std::vector<int64_t> off(r, 0);
+    off[a] = at;
+    at += x.shape()[a];
+    if (x.numel() > 0) y.backend().window_copy(x.view(), y.view(), off, true);
+    offsets.push_back(std::move(off));
+  }
+  bool grad = false;
+  for (const Tensor& x : xs) grad = grad || needs_grad({&x});
+  if (grad) {
+    std::vector<Shape> in_shapes;
+    std::vector<bool> wants;
+    for (const Tensor& x : xs) {
+      in_shapes.push_back(x.shape());
+      wants.push_back(x.requires_grad());
+    }
+    attach_node(y, "concat", xs, [in_shapes, wants, offsets](const Tensor& g) {
+      std::vector<Tensor> grads(in_shapes.size());
+      for (size_t i = 0; i < in_shapes.size(); ++i) {
+        if (!wants[i]) continue;
+        grads[i] = Tensor::empty(in_shapes[i], DType::float32, g.backend());
+        if (grads[i].numel() > 0)
+          g.backend().window_copy(grads[i].view(), g.view(), offsets[i], false);
+      }
+      return grads;
+    });
+  }
+  return y;
+}
+
 }  // namespace strata::ops

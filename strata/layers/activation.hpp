@@ -16,6 +16,7 @@ struct ActivationOptions {
 };
 
 class Activation : public Layer {
+  STRATA_LAYER(Activation)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Activation> from_config(const nlohmann::json& config);

@@ -22,6 +22,7 @@ struct ReLUOptions {
 
 // x >= threshold: min(x, max_value); below: negative_slope * (x - threshold).
 class ReLU : public Layer {
+  STRATA_LAYER(ReLU)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<ReLU> from_config(const nlohmann::json& config);
@@ -42,6 +43,7 @@ struct LeakyReLUOptions {
 };
 
 class LeakyReLU : public Layer {
+  STRATA_LAYER(LeakyReLU)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<LeakyReLU> from_config(const nlohmann::json& config);
@@ -62,6 +64,7 @@ struct SoftmaxOptions {
 };
 
 class Softmax : public Layer {
+  STRATA_LAYER(Softmax)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Softmax> from_config(const nlohmann::json& config);
@@ -82,6 +85,7 @@ struct ELUOptions {
 };
 
 class ELU : public Layer {
+  STRATA_LAYER(ELU)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<ELU> from_config(const nlohmann::json& config);

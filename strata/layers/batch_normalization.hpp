@@ -28,6 +28,7 @@ struct BatchNormalizationOptions {
 };
 
 class BatchNormalization : public Layer {
+  STRATA_LAYER(BatchNormalization)
  public:
   explicit BatchNormalization(BatchNormalizationOptions o = {});
   // Keras 2 and 3 configs; axis may be an int or a one-element list, e.g. Keras 2's [3] after

@@ -66,6 +66,7 @@ class Conv : public Layer {
 };
 
 class Conv2D : public Conv {
+  STRATA_LAYER(Conv2D)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Conv2D> from_config(const nlohmann::json& config);
@@ -73,6 +74,7 @@ class Conv2D : public Conv {
 };
 
 class Conv1D : public Conv {
+  STRATA_LAYER(Conv1D)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Conv1D> from_config(const nlohmann::json& config);

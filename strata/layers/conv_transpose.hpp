@@ -29,6 +29,7 @@ struct Conv2DTransposeOptions {
 };
 
 class Conv2DTranspose : public Layer {
+  STRATA_LAYER(Conv2DTranspose)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Conv2DTranspose> from_config(const nlohmann::json& config);

@@ -18,6 +18,7 @@ struct Cropping2DOptions {
 };
 
 class Cropping2D : public Layer {
+  STRATA_LAYER(Cropping2D)
  public:
   explicit Cropping2D(Cropping2DOptions o = {});
   // cropping: an int, [rows, cols] or [[top, bottom], [left, right]], as Keras writes it.

@@ -21,6 +21,7 @@ struct DenseOptions {
 };
 
 class Dense : public Layer {
+  STRATA_LAYER(Dense)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Dense> from_config(const nlohmann::json& config);

@@ -68,6 +68,7 @@ class DepthwiseBase : public Layer {
 };
 
 class DepthwiseConv2D : public DepthwiseBase {
+  STRATA_LAYER(DepthwiseConv2D)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<DepthwiseConv2D> from_config(const nlohmann::json& config);
@@ -82,6 +83,7 @@ class DepthwiseConv2D : public DepthwiseBase {
 };
 
 class SeparableConv2D : public DepthwiseBase {
+  STRATA_LAYER(SeparableConv2D)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<SeparableConv2D> from_config(const nlohmann::json& config);

@@ -20,6 +20,7 @@ struct DropoutOptions {
 };
 
 class Dropout : public Layer {
+  STRATA_LAYER(Dropout)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Dropout> from_config(const nlohmann::json& config);

@@ -14,6 +14,7 @@ struct FlattenOptions {
 };
 
 class Flatten : public Layer {
+  STRATA_LAYER(Flatten)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Flatten> from_config(const nlohmann::json& config);

@@ -33,6 +33,7 @@ class GlobalPooling : public Layer {
 };
 
 class GlobalAveragePooling1D : public GlobalPooling {
+  STRATA_LAYER(GlobalAveragePooling1D)
  public:
   explicit GlobalAveragePooling1D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalAveragePooling1D", PoolKind::average, 1, std::move(o)) {}
@@ -40,6 +41,7 @@ class GlobalAveragePooling1D : public GlobalPooling {
 };
 
 class GlobalAveragePooling2D : public GlobalPooling {
+  STRATA_LAYER(GlobalAveragePooling2D)
  public:
   explicit GlobalAveragePooling2D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalAveragePooling2D", PoolKind::average, 2, std::move(o)) {}
@@ -47,6 +49,7 @@ class GlobalAveragePooling2D : public GlobalPooling {
 };
 
 class GlobalMaxPooling1D : public GlobalPooling {
+  STRATA_LAYER(GlobalMaxPooling1D)
  public:
   explicit GlobalMaxPooling1D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalMaxPooling1D", PoolKind::max, 1, std::move(o)) {}
@@ -54,6 +57,7 @@ class GlobalMaxPooling1D : public GlobalPooling {
 };
 
 class GlobalMaxPooling2D : public GlobalPooling {
+  STRATA_LAYER(GlobalMaxPooling2D)
  public:
   explicit GlobalMaxPooling2D(GlobalPoolingOptions o = {})
       : GlobalPooling("GlobalMaxPooling2D", PoolKind::max, 2, std::move(o)) {}

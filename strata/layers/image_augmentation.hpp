@@ -95,6 +95,7 @@ struct RandomFlipOptions {
 };
 
 class RandomFlip : public ImageAugmentationLayer {
+  STRATA_LAYER(RandomFlip)
  public:
   explicit RandomFlip(RandomFlipOptions o = {});
   static std::shared_ptr<RandomFlip> from_config(const nlohmann::json& config);
@@ -124,6 +125,7 @@ struct RandomTranslationOptions {
 };
 
 class RandomTranslation : public ImageAugmentationLayer {
+  STRATA_LAYER(RandomTranslation)
  public:
   explicit RandomTranslation(RandomTranslationOptions o);
   static std::shared_ptr<RandomTranslation> from_config(const nlohmann::json& config);
@@ -151,6 +153,7 @@ struct RandomRotationOptions {
 };
 
 class RandomRotation : public ImageAugmentationLayer {
+  STRATA_LAYER(RandomRotation)
  public:
   explicit RandomRotation(RandomRotationOptions o);
   static std::shared_ptr<RandomRotation> from_config(const nlohmann::json& config);
@@ -180,6 +183,7 @@ struct RandomZoomOptions {
 };
 
 class RandomZoom : public ImageAugmentationLayer {
+  STRATA_LAYER(RandomZoom)
  public:
   explicit RandomZoom(RandomZoomOptions o);
   static std::shared_ptr<RandomZoom> from_config(const nlohmann::json& config);

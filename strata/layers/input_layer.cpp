@@ -1,6 +1,7 @@
 #include "strata/layers/input_layer.hpp"
 
 #include "strata/core/error.hpp"
+#include "strata/functional/graph_node.hpp"
 #include "strata/serialization/config_reader.hpp"
 
 namespace strata {
@@ -11,6 +12,10 @@ InputLayer::InputLayer(Shape shape, InputOptions o)
     if (d <= 0)
       throw ValueError(label() + ": shape dimensions must be positive, got " + shape.str());
   build(batch_shape_);
+}
+
+SymbolicTensor Input(Shape shape, InputOptions o) {
+  return call_symbolic(std::make_shared<InputLayer>(shape, std::move(o)), {})[0];
 }
 
 Tensor InputLayer::call(const Tensor& x, bool) { return x; }

@@ -1,6 +1,8 @@
-// Input / InputLayer: declares the shape of one sample (batch dimension excluded), which lets a
-// Sequential model build all its layers — and check their shapes — at construction time.
+// Input / InputLayer: declares the shape of one sample (batch dimension excluded). Input(...)
+// returns the symbolic tensor a Functional model starts from; as the first entry of a Sequential
+// it lets the model build all its layers — and check their shapes — at construction time.
 //
+//   SymbolicTensor x = Input({28, 28, 1}, {.name = "pixels"});
 //   Sequential model({Input({28, 28, 1}), Flatten(), Dense(10)});
 #pragma once
 
@@ -15,6 +17,7 @@ struct InputOptions {
 };
 
 class InputLayer : public Layer {
+  STRATA_LAYER(InputLayer)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<InputLayer> from_config(const nlohmann::json& config);
@@ -31,6 +34,7 @@ class InputLayer : public Layer {
   Shape batch_shape_;
 };
 
-inline InputLayer Input(Shape shape, InputOptions o = {}) { return InputLayer(shape, std::move(o)); }
+// A new InputLayer's output tensor.
+SymbolicTensor Input(Shape shape, InputOptions o = {});
 
 }  // namespace strata

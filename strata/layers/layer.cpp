@@ -65,9 +65,29 @@ void Layer::check_input(const Shape& shape) const {
 
 Tensor Layer::operator()(const Tensor& x, bool training) {
   if (!x.defined()) throw ValueError(label() + ": called on an undefined tensor");
-  if (!built_) build(x.shape());
+  if (!built()) build(x.shape());
   else check_input(x.shape());
   return call(x, training);
+}
+
+std::vector<Shape> Layer::build_for(const std::vector<Shape>& inputs) {
+  if (inputs.size() != 1)
+    throw ValueError(label() + " takes one input, got " + std::to_string(inputs.size()));
+  build(inputs[0]);
+  Shape s = inputs[0];
+  s[0] = -1;
+  return {compute_output_shape(s)};
+}
+
+std::vector<Tensor> Layer::call_on(const std::vector<Tensor>& inputs, bool training) {
+  if (inputs.size() != 1)
+    throw ValueError(label() + " takes one input, got " + std::to_string(inputs.size()));
+  return {(*this)(inputs[0], training)};
+}
+
+void Layer::mark_built(const Shape& input_shape) {
+  input_shape_ = input_shape;
+  built_ = true;
 }
 
 Tensor Layer::add_weight(const std::string& name, const Shape& shape,

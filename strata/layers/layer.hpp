@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "strata/autodiff/tensor.hpp"
+#include "strata/functional/symbolic_tensor.hpp"
 #include "strata/initializers/initializer.hpp"
 
 namespace strata {
@@ -29,7 +30,7 @@ struct Weight {
   bool trainable = true;
 };
 
-class Layer {
+class Layer : public std::enable_shared_from_this<Layer> {
  public:
   // `name` empty -> a unique Keras-style name from the class name ("dense", "dense_1", ...).
   Layer(std::string class_name, std::string name);
@@ -40,26 +41,49 @@ class Layer {
   const std::string& name() const { return name_; }
   const std::string& class_name() const { return class_name_; }
   bool trainable() const { return trainable_; }
-  void set_trainable(bool t);
+  virtual void set_trainable(bool t);
 
-  bool built() const { return built_; }
+  virtual bool built() const { return built_; }
   // Creates the weights for `input_shape` (batch dim included). Throws ValueError naming this
   // layer when the shape does not fit it.
-  void build(const Shape& input_shape);
+  virtual void build(const Shape& input_shape);
   // Shape of the output for `input_shape`; throws ValueError naming this layer on a mismatch.
   virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
-  const Shape& input_shape() const { return input_shape_; }
-  Shape output_shape() const { return compute_output_shape(input_shape_); }
+  virtual Shape input_shape() const { return input_shape_; }
+  virtual Shape output_shape() const { return compute_output_shape(input_shape_); }
 
   // Builds on first use, checks the input against the built shape, then runs call().
   Tensor operator()(const Tensor& x, bool training = false);
 
+  // Functional API: records a call on symbolic tensors and returns the output (the first one for
+  // a layer with several). A temporary layer moves into the graph; a named one must be owned by a
+  // std::shared_ptr, and calling it twice shares its weights.
+  SymbolicTensor operator()(const SymbolicTensor& x) &;
+  SymbolicTensor operator()(const SymbolicTensor& x) &&;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) &;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) &&;
+  // Moves this layer into shared ownership (STRATA_LAYER below defines it); the default throws.
+  virtual std::shared_ptr<Layer> move_to_shared() &&;
+  // The output of this layer's only call on symbolic tensors (Keras' layer.output); throws when
+  // it was called never or several times.
+  SymbolicTensor output() const;
+  SymbolicTensor input() const;
+  // Every live call of this layer on symbolic tensors, oldest first.
+  std::vector<std::shared_ptr<GraphNode>> inbound_nodes() const;
+  void add_inbound_node(const std::shared_ptr<GraphNode>& node);
+
   const std::vector<Weight>& weight_entries() const { return weights_; }
   // Trainable weights first, then non-trainable (a frozen layer's weights are all non-trainable).
-  std::vector<Tensor> weights() const;
-  std::vector<Tensor> trainable_weights() const;
-  std::vector<Tensor> non_trainable_weights() const;
-  int64_t count_params() const;
+  virtual std::vector<Tensor> weights() const;
+  virtual std::vector<Tensor> trainable_weights() const;
+  virtual std::vector<Tensor> non_trainable_weights() const;
+  virtual int64_t count_params() const;
+
+  // Graph hooks used by functional models. build_for builds the layer for `inputs` on first use
+  // (checking them afterwards) and returns the output shapes; call_on runs the layer. One-input,
+  // one-output layers keep these defaults; merge layers and nested models override them.
+  virtual std::vector<Shape> build_for(const std::vector<Shape>& inputs);
+  virtual std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training);
 
   // Keras config: name, trainable, dtype and the layer's own arguments.
   virtual nlohmann::json get_config() const;
@@ -75,6 +99,9 @@ class Layer {
   virtual void check_input(const Shape& shape) const;
   Tensor add_weight(const std::string& name, const Shape& shape, const InitializerSpec& init,
                     bool trainable = true);
+  // For layers that build themselves through build_for (several inputs): records `input_shape`
+  // (the first input's) and marks the layer built.
+  void mark_built(const Shape& input_shape);
   // Keras-style feature axes (negative counts from the end) as sorted indices into `in`; throws
   // ValueError naming this layer for the batch axis, out-of-range or repeated axes.
   std::vector<int> feature_axes(const std::vector<int>& axes, const Shape& in) const;
@@ -86,7 +113,20 @@ class Layer {
   bool built_ = false;
   Shape input_shape_;
   std::vector<Weight> weights_;
+  std::vector<std::weak_ptr<GraphNode>> nodes_;
 };
+
+// Put in every concrete layer class so a temporary can be called on symbolic tensors:
+//   class MyLayer : public Layer {
+//     STRATA_LAYER(MyLayer)
+//     ...
+#define STRATA_LAYER(Type)                                          \
+ public:                                                            \
+  std::shared_ptr<::strata::Layer> move_to_shared() && override {   \
+    return std::make_shared<Type>(std::move(*this));                \
+  }                                                                 \
+                                                                    \
+ private:
 
 using LayerPtr = std::shared_ptr<Layer>;
 
@@ -100,6 +140,8 @@ class LayerRef {
   template <class L>
     requires std::derived_from<L, Layer>
   LayerRef(std::shared_ptr<L> layer) : ptr_(std::move(layer)) {}
+  // An Input(...) tensor stands for its InputLayer, so Sequential({Input({784}), ...}) works.
+  LayerRef(const SymbolicTensor& input);
   const LayerPtr& get() const { return ptr_; }
 
  private:

@@ -24,6 +24,7 @@ struct LayerNormalizationOptions {
 };
 
 class LayerNormalization : public Layer {
+  STRATA_LAYER(LayerNormalization)
  public:
   explicit LayerNormalization(LayerNormalizationOptions o = {});
   // Keras 2 and 3 configs; axis an int or a list. rms_scaling = true is an error.

@@ -28,6 +28,7 @@ struct NormalizationOptions {
 };
 
 class Normalization : public Layer {
+  STRATA_LAYER(Normalization)
  public:
   explicit Normalization(NormalizationOptions o = {});
   // axis: an int, a list, or null (Keras' axis=None: {}); mean / variance null, a number or a

@@ -63,24 +63,28 @@ class Pooling : public Layer {
 };
 
 class MaxPooling1D : public Pooling {
+  STRATA_LAYER(MaxPooling1D)
  public:
   explicit MaxPooling1D(Pooling1DOptions o = {});
   static std::shared_ptr<MaxPooling1D> from_config(const nlohmann::json& config);
 };
 
 class MaxPooling2D : public Pooling {
+  STRATA_LAYER(MaxPooling2D)
  public:
   explicit MaxPooling2D(Pooling2DOptions o = {});
   static std::shared_ptr<MaxPooling2D> from_config(const nlohmann::json& config);
 };
 
 class AveragePooling1D : public Pooling {
+  STRATA_LAYER(AveragePooling1D)
  public:
   explicit AveragePooling1D(Pooling1DOptions o = {});
   static std::shared_ptr<AveragePooling1D> from_config(const nlohmann::json& config);
 };
 
 class AveragePooling2D : public Pooling {
+  STRATA_LAYER(AveragePooling2D)
  public:
   explicit AveragePooling2D(Pooling2DOptions o = {});
   static std::shared_ptr<AveragePooling2D> from_config(const nlohmann::json& config);

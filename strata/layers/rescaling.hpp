@@ -16,6 +16,7 @@ struct RescalingOptions {
 };
 
 class Rescaling : public Layer {
+  STRATA_LAYER(Rescaling)
  public:
   explicit Rescaling(RescalingOptions o);
   explicit Rescaling(float scale, float offset = 0.f) : Rescaling(RescalingOptions{scale, offset}) {}

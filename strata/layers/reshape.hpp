@@ -15,6 +15,7 @@ struct ReshapeOptions {
 };
 
 class Reshape : public Layer {
+  STRATA_LAYER(Reshape)
  public:
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Reshape> from_config(const nlohmann::json& config);

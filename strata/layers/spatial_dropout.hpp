@@ -48,6 +48,7 @@ class SpatialDropout : public Layer {
 };
 
 class SpatialDropout1D : public SpatialDropout {
+  STRATA_LAYER(SpatialDropout1D)
  public:
   explicit SpatialDropout1D(SpatialDropout1DOptions o)
       : SpatialDropout("SpatialDropout1D", o.name, 1, o.rate, "channels_last", o.seed) {}
@@ -56,6 +57,7 @@ class SpatialDropout1D : public SpatialDropout {
 };
 
 class SpatialDropout2D : public SpatialDropout {
+  STRATA_LAYER(SpatialDropout2D)
  public:
   explicit SpatialDropout2D(SpatialDropout2DOptions o)
       : SpatialDropout("SpatialDropout2D", o.name, 2, o.rate, o.data_format, o.seed) {}

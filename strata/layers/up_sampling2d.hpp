@@ -19,6 +19,7 @@ struct UpSampling2DOptions {
 };
 
 class UpSampling2D : public Layer {
+  STRATA_LAYER(UpSampling2D)
  public:
   explicit UpSampling2D(UpSampling2DOptions o = {});
   // size: an int or [rows, cols]; Keras 2 before TF 2.1 wrote no interpolation (nearest).

@@ -17,6 +17,7 @@ struct ZeroPadding2DOptions {
 };
 
 class ZeroPadding2D : public Layer {
+  STRATA_LAYER(ZeroPadding2D)
  public:
   explicit ZeroPadding2D(ZeroPadding2DOptions o = {});
   // padding: an int, [rows, cols] or [[top, bottom], [left, right]], as Keras writes it.

@@ -3,17 +3,20 @@
 #include "strata/layers/activation.hpp"
 #include "strata/layers/activation_layers.hpp"
 #include "strata/layers/batch_normalization.hpp"
+#include "strata/layers/concatenate.hpp"
 #include "strata/layers/conv.hpp"
 #include "strata/layers/conv_transpose.hpp"
 #include "strata/layers/cropping2d.hpp"
 #include "strata/layers/dense.hpp"
 #include "strata/layers/depthwise_conv.hpp"
+#include "strata/layers/dot.hpp"
 #include "strata/layers/dropout.hpp"
 #include "strata/layers/flatten.hpp"
 #include "strata/layers/global_pooling.hpp"
 #include "strata/layers/image_augmentation.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/layer_normalization.hpp"
+#include "strata/layers/merge.hpp"
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling.hpp"
 #include "strata/layers/rescaling.hpp"
@@ -70,6 +73,14 @@ void register_builtin_layers(std::map<std::string, LayerFactory>& t) {
   add<RandomTranslation>(t, "RandomTranslation");
   add<RandomRotation>(t, "RandomRotation");
   add<RandomZoom>(t, "RandomZoom");
+  add<Add>(t, "Add");
+  add<Subtract>(t, "Subtract");
+  add<Multiply>(t, "Multiply");
+  add<Average>(t, "Average");
+  add<Maximum>(t, "Maximum");
+  add<Minimum>(t, "Minimum");
+  add<Concatenate>(t, "Concatenate");
+  add<Dot>(t, "Dot");
   // Older Keras spellings of the same classes.
   t["MaxPool2D"] = t["MaxPooling2D"];
   t["AvgPool2D"] = t["AveragePooling2D"];

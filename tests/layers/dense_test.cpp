@@ -2,6 +2,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/core/random.hpp"
 #include "strata/layers/dense.hpp"
 #include "support/gradcheck.hpp"
 
@@ -31,6 +32,9 @@ TEST(Dense, ComputesXKernelPlusBias) {
 }
 
 TEST(Dense, GradientsForEveryActivationPath) {
+  // A fixed kernel keeps the pre-activations away from relu's kink, which would otherwise make
+  // the finite differences fail now and then.
+  set_random_seed(21);
   for (const char* act : {"", "relu", "tanh", "elu", "sigmoid", "softmax", "gelu"}) {
     Dense d({.units = 3, .activation = act});
     Tensor x = test::random_tensor({4, 5}, 3, -1.f, 1.f, {0.f}).set_requires_grad(true);

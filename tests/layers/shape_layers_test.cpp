@@ -30,9 +30,10 @@ TEST(ShapeLayers, ReshapeInfersOneDimension) {
 }
 
 TEST(ShapeLayers, InputDeclaresBatchShape) {
-  auto in = Input({28, 28, 1});
+  InputLayer in(Shape{28, 28, 1});
   EXPECT_EQ(in.batch_shape(), (Shape{-1, 28, 28, 1}));
   EXPECT_EQ(in.get_config()["batch_input_shape"][0], nullptr);
+  EXPECT_EQ(Input({28, 28, 1}).shape(), (Shape{-1, 28, 28, 1}));
   EXPECT_THROW(Input({0, 3}), ValueError);
 }
 

@@ -87,7 +87,7 @@ TEST(LayerConfigCore, WeightlessLayersRoundTrip) {
 }
 
 TEST(LayerConfigCore, InputLayerRoundTrip) {
-  auto in = Input({28, 28, 1}, {.name = "pixels"});
+  InputLayer in(Shape{28, 28, 1}, {.name = "pixels"});
   const json c = in.get_config();
   EXPECT_EQ(c["batch_input_shape"], json::parse("[null, 28, 28, 1]"));
   auto copy = InputLayer::from_config(c);
