@@ -1,16 +1,7 @@
 #include "strata/api/model.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <numeric>
-#include <random>
 
-#include "strata/api/batching.hpp"
-#include "strata/api/data_checks.hpp"
-#include "strata/autodiff/node.hpp"
-#include "strata/callbacks/progbar_logger.hpp"
 #include "strata/core/error.hpp"
-#include "strata/core/random.hpp"
 
 namespace strata {
 
@@ -34,6 +25,10 @@ void Model::check_input(const Shape& input_shape) const {
   if (!fits)
     throw ValueError("model '" + name() + "': expected input of shape " + want.str() + ", got " +
                      input_shape.str());
+}
+
+std::vector<std::shared_ptr<GraphNode>> Model::graph_nodes() const {
+  return graph_ ? graph_->nodes() : std::vector<std::shared_ptr<GraphNode>>{};
 }
 
 std::vector<SymbolicTensor> Model::inputs() const {
@@ -132,204 +127,6 @@ std::vector<Tensor> Model::operator()(const std::vector<Tensor>& xs, bool traini
     if (!x.defined()) throw ValueError("model '" + name() + "': called on an undefined tensor");
   if (!built() && xs.size() == 1) build(xs[0].shape());
   return call_all(xs, training);
-}
-
-void Model::compile(CompileOptions o) {
-  optimizer_ = o.optimizer.resolve();
-  loss_ = o.loss.resolve();
-  metric_specs_ = std::move(o.metrics);
-  metrics_.clear();
-  // Unknown names fail here rather than at the first fit; "accuracy" picks its variant from the
-  // real label and output shapes later.
-  for (const auto& spec : metric_specs_) spec.resolve(loss_.get(), Shape{-1, 1}, Shape{-1, 1});
-}
-
-void Model::require_compiled(const char* who) const {
-  if (!compiled())
-    throw ValueError(std::string(who) + ": model '" + name() +
-                     "' must be compiled first: call compile({.optimizer = ..., .loss = ...})");
-}
-
-void Model::check_labels(const std::string& who, const Tensor& y) const {
-  // Checked once for the whole array so the message can name the sample; the loss itself would
-  // only see one batch.
-  if (loss_->name() == "sparse_categorical_crossentropy")
-    check_sparse_labels(who, y, output_shape().dim(-1));
-}
-
-void Model::resolve_metrics(const Shape& y_shape) {
-  // "accuracy" depends on the label and output shapes, so names resolve on first use.
-  if (metrics_.size() == metric_specs_.size()) return;
-  Shape y_true = y_shape;
-  y_true[0] = -1;
-  for (const auto& spec : metric_specs_)
-    metrics_.push_back(spec.resolve(loss_.get(), y_true, output_shape()));
-}
-
-Logs Model::collect_logs(double loss_mean, const std::string& prefix) const {
-  Logs logs;
-  logs.set(prefix + "loss", loss_mean);
-  for (const auto& m : metrics_) logs.set(prefix + m->name(), m->result());
-  return logs;
-}
-
-double Model::train_step(const Tensor& x, const Tensor& y) {
-  auto params = trainable_weights();
-  for (auto& p : params) p.zero_grad();
-  Tensor pred = (*this)(x, true);
-  Tensor loss = (*loss_)(y, pred);
-  if (loss.requires_grad()) {
-    loss.backward();
-    optimizer_->apply_gradients(params);
-  }
-  NoGrad no_record;
-  Tensor p = pred.detach();
-  for (const auto& m : metrics_) m->update_state(y, p);
-  return loss.item();
-}
-
-Logs Model::train_on_batch(const Tensor& x, const Tensor& y) {
-  require_compiled("train_on_batch");
-  check_xy("train_on_batch", x, y);
-  if (!built()) build(x.shape());
-  check_labels("train_on_batch", y);
-  resolve_metrics(y.shape());
-  for (const auto& m : metrics_) m->reset_state();
-  return collect_logs(train_step(x, y), "");
-}
-
-History Model::fit(const Tensor& x_all, const Tensor& y_all, FitOptions o) {
-  require_compiled("fit");
-  check_xy("fit", x_all, y_all);
-  if (o.batch_size <= 0)
-    throw ValueError("fit: batch_size must be positive, got " + std::to_string(o.batch_size));
-  if (o.epochs < 0) throw ValueError("fit: epochs must be >= 0, got " + std::to_string(o.epochs));
-  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
-    throw ValueError("fit: validation_split must be in [0, 1), got " +
-                     std::to_string(o.validation_split));
-  if (!built()) build(x_all.shape());
-  check_labels("fit", y_all);
-
-  // Keras holds out the *last* samples, before any shuffling.
-  Tensor x = x_all, y = y_all, x_val, y_val;
-  if (o.validation_data.x.defined()) {
-    check_xy("fit (validation_data)", o.validation_data.x, o.validation_data.y);
-    check_labels("fit (validation_data)", o.validation_data.y);
-    x_val = o.validation_data.x;
-    y_val = o.validation_data.y;
-  } else if (o.validation_split > 0) {
-    const int64_t n = x_all.dim(0);
-    const int64_t n_val = static_cast<int64_t>(double(n) * o.validation_split);
-    if (n_val == 0 || n_val == n)
-      throw ValueError("fit: validation_split " + std::to_string(o.validation_split) + " of " +
-                       std::to_string(n) + " samples leaves an empty training or validation set");
-    x = x_all.slice_rows(0, n - n_val);
-    y = y_all.slice_rows(0, n - n_val);
-    x_val = x_all.slice_rows(n - n_val, n);
-    y_val = y_all.slice_rows(n - n_val, n);
-  }
-  resolve_metrics(y.shape());
-
-  const int64_t n = x.dim(0);
-  const int64_t steps = (n + o.batch_size - 1) / o.batch_size;
-  auto history = std::make_shared<History>();
-  std::vector<CallbackPtr> callbacks;
-  for (const auto& c : o.callbacks) {
-    if (!c.get()) throw ValueError("fit: callbacks contains a null callback");
-    callbacks.push_back(c.get());
-  }
-  if (o.verbose) callbacks.push_back(std::make_shared<ProgbarLogger>(o.verbose, std::cout));
-  callbacks.push_back(history);
-  for (auto& c : callbacks) {
-    c->set_model(this);
-    c->set_params(o.epochs, steps);
-    c->on_train_begin();
-  }
-
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 shuffler(next_seed());
-  Logs logs;
-  for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    for (auto& c : callbacks) c->on_epoch_begin(epoch);
-    if (o.shuffle) std::shuffle(order.begin(), order.end(), shuffler);
-    for (const auto& m : metrics_) m->reset_state();
-    double loss_sum = 0;
-    int64_t seen = 0;
-    for (int64_t step = 0; step < steps; ++step) {
-      for (auto& c : callbacks) c->on_train_batch_begin(step);
-      const int64_t b = step * o.batch_size, e = std::min(n, b + o.batch_size);
-      const double loss = train_step(take_rows(x, order, b, e), take_rows(y, order, b, e));
-      // Keras' loss tracker weighs each batch by its size.
-      loss_sum += loss * double(e - b);
-      seen += e - b;
-      logs = collect_logs(loss_sum / double(seen), "");
-      for (auto& c : callbacks) c->on_train_batch_end(step, logs);
-    }
-    if (x_val.defined()) {
-      Logs val = test_loop(x_val, y_val, o.batch_size);
-      for (const auto& [k, v] : val.items()) logs.set("val_" + k, v);
-    }
-    for (auto& c : callbacks) c->on_epoch_end(epoch, logs);
-  }
-  for (auto& c : callbacks) c->on_train_end(logs);
-  return *history;
-}
-
-Logs Model::test_loop(const Tensor& x, const Tensor& y, int64_t batch_size) {
-  NoGrad no_record;
-  resolve_metrics(y.shape());
-  for (const auto& m : metrics_) m->reset_state();
-  const int64_t n = x.dim(0);
-  double loss_sum = 0;
-  for (int64_t b = 0; b < n; b += batch_size) {
-    const int64_t e = std::min(n, b + batch_size);
-    Tensor xb = x.slice_rows(b, e), yb = y.slice_rows(b, e);
-    Tensor pred = (*this)(xb, false);
-    loss_sum += double((*loss_)(yb, pred).item()) * double(e - b);
-    for (const auto& m : metrics_) m->update_state(yb, pred);
-  }
-  return collect_logs(loss_sum / double(n), "");
-}
-
-Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions o) {
-  require_compiled("evaluate");
-  check_xy("evaluate", x, y);
-  if (o.batch_size <= 0)
-    throw ValueError("evaluate: batch_size must be positive, got " + std::to_string(o.batch_size));
-  if (!built()) build(x.shape());
-  check_labels("evaluate", y);
-  const auto start = std::chrono::steady_clock::now();
-  Logs logs = test_loop(x, y, o.batch_size);
-  if (o.verbose) {
-    const int64_t steps = (x.dim(0) + o.batch_size - 1) / o.batch_size;
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << steps << "/" << steps << " - " << format_duration(s) << " - "
-              << format_duration(s / double(steps)) << "/step" << format_logs(logs) << "\n";
-  }
-  return logs;
-}
-
-Tensor Model::predict(const Tensor& x, PredictOptions o) {
-  check_x("predict", x);
-  if (o.batch_size <= 0)
-    throw ValueError("predict: batch_size must be positive, got " + std::to_string(o.batch_size));
-  NoGrad no_record;
-  if (!built()) build(x.shape());
-  const int64_t n = x.dim(0);
-  Tensor out;
-  for (int64_t b = 0; b < n; b += o.batch_size) {
-    const int64_t e = std::min(n, b + o.batch_size);
-    Tensor pred = (*this)(x.slice_rows(b, e), false);
-    if (!out.defined()) {
-      Shape s = pred.shape();
-      s[0] = n;
-      out = Tensor::empty(s, pred.dtype(), pred.backend());
-    }
-    put_rows(out, pred, b);
-  }
-  return out;
 }
 
 int64_t Model::count_params() const {

@@ -13,10 +13,12 @@
 #pragma once
 
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "strata/api/per_output.hpp"
 #include "strata/callbacks/callback.hpp"
 #include "strata/datasets/dataset.hpp"
 #include "strata/functional/graph.hpp"
@@ -31,8 +33,26 @@ using datasets::Dataset;
 
 struct CompileOptions {
   OptimizerSpec optimizer = "rmsprop";
-  LossSpec loss;
+  // One loss for every output, or one per output by position or by output name (an output left
+  // out of the by-name form gets no loss).
+  PerOutput<LossSpec> loss;
+  // The total loss is the sum over outputs of weight * loss; 1 for each output by default.
+  PerOutput<double> loss_weights;
+  // Metrics for every output (logged as "accuracy", or "kind_accuracy" with several outputs).
   std::vector<MetricSpec> metrics;
+  // Further metrics for single outputs, by output name.
+  std::map<std::string, std::vector<MetricSpec>> output_metrics;
+};
+
+// Validation arrays for fit: x and y of a one-input, one-output model, or one array per input and
+// per output.
+struct ValidationData {
+  ValidationData() = default;
+  ValidationData(const Dataset& d) : x{d.x}, y{d.y} {}
+  ValidationData(Tensor x_, Tensor y_) : x{std::move(x_)}, y{std::move(y_)} {}
+  ValidationData(std::vector<Tensor> x_, std::vector<Tensor> y_) : x(std::move(x_)), y(std::move(y_)) {}
+  bool empty() const { return x.empty(); }
+  std::vector<Tensor> x, y;
 };
 
 struct FitOptions {
@@ -43,13 +63,25 @@ struct FitOptions {
   std::vector<CallbackRef> callbacks;
   // Fraction of the samples, taken from the end before shuffling, held out for validation.
   double validation_split = 0.0;
-  Dataset validation_data;  // used instead of validation_split when x is set
+  ValidationData validation_data;  // used instead of validation_split when given
   bool shuffle = true;
 };
 
 struct EvaluateOptions {
   int64_t batch_size = 32;
   int verbose = 1;
+};
+
+struct SummaryOptions {
+  bool expand_nested = false;   // rows for the layers inside nested models
+  bool show_trainable = false;  // a "Trainable" column
+};
+
+struct GraphvizOptions {
+  bool show_shapes = true;
+  bool show_layer_names = true;
+  bool expand_nested = false;  // draw nested models' layers in a cluster
+  std::string rankdir = "TB";  // Graphviz direction: "TB" top to bottom, "LR" left to right
 };
 
 struct PredictOptions {
@@ -101,16 +133,36 @@ class Model : public Layer {
   std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
 
   void compile(CompileOptions options);
-  bool compiled() const { return loss_ != nullptr; }
+  bool compiled() const { return compiled_; }
+  // The single-array forms are for one input and one output; the list forms take one array per
+  // input and per output, in the order of inputs() and outputs().
   History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  History fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, FitOptions options = {});
   Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  Logs evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
+                EvaluateOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
+  std::vector<Tensor> predict(const std::vector<Tensor>& x, PredictOptions options = {});
   // One optimisation step on exactly this batch; returns its loss and metrics.
   Logs train_on_batch(const Tensor& x, const Tensor& y);
+  Logs train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y);
 
-  // Keras' summary table: layer (type), output shape, param count, totals.
-  std::string summary_string() const;
-  void summary(std::ostream& out = std::cout) const { out << summary_string(); }
+  // How logs and per-output options name the outputs: the producing layers' names.
+  std::vector<std::string> output_names() const;
+
+  // Keras' summary table: layer (type), output shape, param count, "Connected to" for graphs,
+  // totals.
+  std::string summary_string(SummaryOptions options = {}) const;
+  void summary(std::ostream& out = std::cout, SummaryOptions options = {}) const {
+    out << summary_string(options);
+  }
+  // A Graphviz description of the graph with shapes (what keras.utils.plot_model draws), so
+  // users can render it with `dot -Tpng` without Strata depending on Graphviz.
+  std::string to_dot(GraphvizOptions options = {}) const;
+
+  // Every layer call of the model's graph, inputs first, each after the calls it consumes
+  // (empty for a Sequential without Input(...)).
+  virtual std::vector<std::shared_ptr<GraphNode>> graph_nodes() const;
 
   // Deep copies of every weight, in weights() order.
   std::vector<Tensor> get_weights() const;
@@ -118,7 +170,9 @@ class Model : public Layer {
   void set_weights(const std::vector<Tensor>& values);
 
   const OptimizerPtr& optimizer() const { return optimizer_; }
-  const LossPtr& loss() const { return loss_; }
+  // The first output's loss; losses() has one per output (null where an output has none).
+  const LossPtr& loss() const;
+  const std::vector<LossPtr>& losses() const { return losses_; }
 
  protected:
   // For subclasses that define their own structure (Sequential).
@@ -130,19 +184,30 @@ class Model : public Layer {
 
  private:
   std::vector<Tensor> weights_of_layers() const;
+  std::vector<Shape> output_shapes() const;
   void require_compiled(const char* who) const;
-  void resolve_metrics(const Shape& y_shape);
-  void check_labels(const std::string& who, const Tensor& y) const;
-  // One optimisation step; updates the metrics and returns the batch loss.
-  double train_step(const Tensor& x, const Tensor& y);
-  Logs test_loop(const Tensor& x, const Tensor& y, int64_t batch_size);
-  Logs collect_logs(double loss_mean, const std::string& prefix) const;
+  // Checks the arrays of a fit/evaluate/train_on_batch call: counts, sample counts, values.
+  void check_data(const std::string& who, const std::vector<Tensor>& x,
+                  const std::vector<Tensor>& y) const;
+  void check_inputs(const std::string& who, const std::vector<Tensor>& x) const;
+  void resolve_metrics(const std::vector<Tensor>& y);
+  // One optimisation step; updates the metrics and returns the total loss and each output's.
+  std::vector<double> train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y);
+  std::vector<double> batch_losses(const std::vector<Tensor>& y, const std::vector<Tensor>& pred,
+                                   Tensor* total);
+  Logs test_loop(const std::vector<Tensor>& x, const std::vector<Tensor>& y, int64_t batch_size);
+  // Keras' names: "loss", then per output "<output>_loss" (several outputs only), then metrics.
+  Logs collect_logs(const std::vector<double>& loss_means) const;
 
   std::unique_ptr<Graph> graph_;  // set for Functional models
+  bool compiled_ = false;
   OptimizerPtr optimizer_;
-  LossPtr loss_;
-  std::vector<MetricSpec> metric_specs_;
-  std::vector<MetricPtr> metrics_;
+  std::vector<std::string> output_names_;
+  std::vector<LossPtr> losses_;
+  std::vector<double> loss_weights_;
+  std::vector<std::vector<MetricSpec>> metric_specs_;
+  std::vector<std::vector<MetricPtr>> metrics_;
+  bool metrics_resolved_ = false;
 };
 
 }  // namespace strata

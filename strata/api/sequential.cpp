@@ -87,6 +87,12 @@ std::vector<SymbolicTensor> Sequential::inputs() const {
   return {chain_.front()};
 }
 
+std::vector<std::shared_ptr<GraphNode>> Sequential::graph_nodes() const {
+  std::vector<std::shared_ptr<GraphNode>> out;
+  for (const auto& t : chain_) out.push_back(t.node());
+  return out;
+}
+
 std::vector<SymbolicTensor> Sequential::outputs() const {
   if (!input_)
     throw ValueError("Sequential '" + name() + "' has no symbolic output: start it with Input(...)");

@@ -35,6 +35,7 @@ class Sequential : public Model {
   Shape output_shape() const override;
   std::vector<SymbolicTensor> inputs() const override;
   std::vector<SymbolicTensor> outputs() const override;
+  std::vector<std::shared_ptr<GraphNode>> graph_nodes() const override;
 
  protected:
   std::vector<Tensor> call_all(const std::vector<Tensor>& xs, bool training) override;

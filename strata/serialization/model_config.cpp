@@ -1,7 +1,12 @@
 #include "strata/serialization/model_config.hpp"
 
+#include <map>
+#include <set>
+
 #include "strata/api/sequential.hpp"
 #include "strata/core/error.hpp"
+#include "strata/functional/graph_node.hpp"
+#include "strata/layers/input_layer.hpp"
 #include "strata/serialization/layer_registry.hpp"
 
 namespace strata {
@@ -48,6 +53,30 @@ void reject_legacy_hard_sigmoid(const json& layers, bool legacy) {
   }
 }
 
+// The tf.keras 2 layout would make Keras 2 and tfjs read hard_sigmoid with their own slope (0.2).
+void reject_hard_sigmoid_on_write(const json& layers) {
+  for (const auto& entry : layers)
+    if (entry["config"].is_object() && entry["config"].value("activation", json()) == "hard_sigmoid")
+      throw ValueError("model_to_config: layer '" + entry["config"].value("name", std::string("?")) +
+                       "' uses hard_sigmoid, whose Keras 3 meaning the Keras 2 config layout "
+                       "cannot express (Keras 2 and tfjs would read slope 0.2)");
+}
+
+bool is_model_class(const json& entry) {
+  if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string())
+    return false;
+  const std::string cls = entry["class_name"].get<std::string>();
+  return cls == "Sequential" || cls == "Functional" || cls == "Model";
+}
+
+std::shared_ptr<Model> build_model(const json& entry, bool legacy);
+
+// A layer entry of a model's "layers" list: a registered layer or a nested model.
+LayerPtr layer_or_model_from_config(const json& entry, bool legacy) {
+  if (is_model_class(entry)) return build_model(entry, legacy);
+  return layer_from_config(entry);
+}
+
 std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
   // Keras 2.0/2.1 wrote the layer list itself as the config.
   const json& layers = config.is_array() ? config : config.value("layers", json::array());
@@ -58,7 +87,8 @@ std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
   for (size_t i = 0; i < layers.size(); ++i) {
     const json& entry = layers[i];
     const json cfg = entry.is_object() ? entry.value("config", json::object()) : json();
-    if (i == 0 && entry.is_object() && entry.value("class_name", "") != "InputLayer") {
+    if (i == 0 && entry.is_object() && entry.value("class_name", "") != "InputLayer" &&
+        cfg.is_object()) {
       std::optional<json> shape = declared_batch_shape(cfg);
       if (!shape && config.is_object() && config.contains("build_input_shape"))
         shape = config["build_input_shape"];  // Keras 3 Sequential without an InputLayer
@@ -68,7 +98,7 @@ std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
              {"config", {{"batch_input_shape", *shape}, {"name", cfg.value("name", "layer") + "_input"}}}}));
     }
     try {
-      model->add(layer_from_config(entry));
+      model->add(layer_or_model_from_config(entry, legacy));
     } catch (const ValueError& e) {
       throw ValueError("Sequential '" + model->name() + "', layer " + std::to_string(i) + ": " +
                        e.what());
@@ -77,11 +107,271 @@ std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
   return model;
 }
 
+// ---- Functional models ------------------------------------------------------------------------
+
+// One tensor a layer call consumes: output `tensor` of call `node` of layer `layer`.
+struct TensorRef {
+  std::string layer;
+  size_t node = 0;
+  size_t tensor = 0;
+};
+
+size_t index_field(const json& v, const std::string& what) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0)
+    throw ValueError(what + " must be a non-negative integer, got " + v.dump());
+  return static_cast<size_t>(v.get<int64_t>());
+}
+
+// [name, node_index, tensor_index] (Keras 1 and the input_layers / output_layers lists) or
+// [name, node_index, tensor_index, kwargs] (Keras 2 inbound nodes).
+TensorRef parse_triple(const json& t, const std::string& who) {
+  if (!t.is_array() || t.size() < 3 || !t[0].is_string())
+    throw ValueError(who + ": expected [layer_name, node_index, tensor_index], got " +
+                     t.dump().substr(0, 200));
+  return {t[0].get<std::string>(), index_field(t[1], who + ": node index"),
+          index_field(t[2], who + ": tensor index")};
+}
+
+// input_layers / output_layers: a list of triples, or (Keras 3, one tensor) a single triple,
+// possibly nested further.
+void collect_triples(const json& j, std::vector<TensorRef>& out, const std::string& who) {
+  if (!j.is_array()) throw ValueError(who + ": expected a list of [layer_name, node_index, tensor_index], got " + j.dump().substr(0, 200));
+  if (!j.empty() && j[0].is_string()) {
+    out.push_back(parse_triple(j, who));
+    return;
+  }
+  for (const auto& item : j) collect_triples(item, out, who);
+}
+
+bool is_keras_tensor(const json& j) {
+  return j.is_object() && j.value("class_name", "") == "__keras_tensor__";
+}
+
+bool holds_keras_tensor(const json& j) {
+  if (is_keras_tensor(j)) return true;
+  if (j.is_array() || j.is_object())
+    for (const auto& v : j)
+      if (holds_keras_tensor(v)) return true;
+  return false;
+}
+
+// Keras 3's positional arguments: keras tensors, or lists of them (merge layers), in order.
+void collect_keras_tensors(const json& j, std::vector<TensorRef>& out, const std::string& who) {
+  if (is_keras_tensor(j)) {
+    const json cfg = j.value("config", json::object());
+    if (!cfg.is_object() || !cfg.contains("keras_history"))
+      throw ValueError(who + ": a __keras_tensor__ has no keras_history");
+    out.push_back(parse_triple(cfg["keras_history"], who + ": keras_history"));
+  } else if (j.is_array()) {
+    for (const auto& v : j) collect_keras_tensors(v, out, who);
+  }
+  // Other positional values (constants) carry no graph edge.
+}
+
+// One entry of a layer's inbound_nodes, in any Keras version's form: the tensors it consumes.
+std::vector<TensorRef> parse_inbound_node(const json& node, const std::string& who) {
+  std::vector<TensorRef> refs;
+  if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
+    collect_keras_tensors(node.value("args", json::array()), refs, who);
+    if (node.contains("kwargs") && holds_keras_tensor(node["kwargs"]))
+      throw ValueError(who + ": passes tensors as keyword arguments (" +
+                       node["kwargs"].dump().substr(0, 200) + "), which cannot be rebuilt yet");
+  } else if (node.is_array()) {  // Keras 1/2: [[name, node, tensor(, kwargs)], ...]
+    // Call kwargs (Keras 2 writes {} or e.g. {"training": false}) do not change the graph.
+    for (const auto& entry : node) refs.push_back(parse_triple(entry, who));
+  } else {
+    throw ValueError(who + ": an inbound node must be a list or an {\"args\", \"kwargs\"} object, got " +
+                     node.dump().substr(0, 200));
+  }
+  if (refs.empty()) throw ValueError(who + ": an inbound node consumes no tensors");
+  return refs;
+}
+
+std::shared_ptr<Model> functional_from_config(const json& config, const std::string& cls,
+                                              bool legacy) {
+  if (!config.is_object() || !config.contains("layers") || !config["layers"].is_array())
+    throw ValueError(cls + " config: 'layers' must be a list of layer entries");
+  const json& layers = config["layers"];
+  const std::string name = config.value("name", "");
+  const std::string who = cls + " '" + name + "'";
+  reject_legacy_hard_sigmoid(layers, legacy);
+  for (const char* key : {"input_layers", "output_layers"})
+    if (!config.contains(key)) throw ValueError(who + ": config has no '" + key + "'");
+
+  struct Entry {
+    std::string name;
+    LayerPtr layer;
+    std::vector<std::vector<TensorRef>> nodes;
+    size_t done = 0;
+  };
+  std::vector<Entry> entries;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const json& e = layers[i];
+    if (!e.is_object())
+      throw ValueError(who + ": layer " + std::to_string(i) + " is not an object: " + e.dump().substr(0, 200));
+    const json cfg = e.value("config", json::object());
+    std::string lname = e.contains("name") && e["name"].is_string() ? e["name"].get<std::string>()
+                        : cfg.is_object() && cfg.contains("name") && cfg["name"].is_string()
+                            ? cfg["name"].get<std::string>() : "";
+    if (lname.empty())
+      throw ValueError(who + ": layer " + std::to_string(i) + " has no name, which its callers need");
+    if (!index.emplace(lname, entries.size()).second)
+      throw ValueError(who + ": two layers are named '" + lname +
+                       "' (duplicate layer name); layer names must be unique within a model");
+    Entry entry{lname, nullptr, {}, 0};
+    const std::string at = who + ", layer '" + lname + "'";
+    try {
+      entry.layer = layer_or_model_from_config(e, legacy);
+    } catch (const ValueError& ex) {
+      throw ValueError(at + ": " + ex.what());
+    }
+    const json inbound = e.value("inbound_nodes", json::array());
+    if (!inbound.is_array()) throw ValueError(at + ": 'inbound_nodes' must be a list");
+    if (std::dynamic_pointer_cast<InputLayer>(entry.layer)) {
+      // An InputLayer is its own (only) call; Keras writes inbound_nodes [] for it.
+      entry.nodes.push_back({});
+    } else {
+      for (const auto& node : inbound) entry.nodes.push_back(parse_inbound_node(node, at));
+    }
+    entries.push_back(std::move(entry));
+  }
+
+  // Every reference must name a listed layer and one of its calls, or the graph cannot be built.
+  auto check_ref = [&](const TensorRef& r, const std::string& at) {
+    auto it = index.find(r.layer);
+    if (it == index.end())
+      throw ValueError(at + " refers to layer '" + r.layer + "', which is not among the model's layers");
+    const size_t calls = entries[it->second].nodes.size();
+    if (r.node >= calls)
+      throw ValueError(at + " refers to node " + std::to_string(r.node) + " of layer '" + r.layer +
+                       "', which is called only " + std::to_string(calls) + " time" +
+                       (calls == 1 ? "" : "s"));
+  };
+  for (const auto& e : entries)
+    for (const auto& node : e.nodes)
+      for (const auto& r : node) check_ref(r, who + ": an inbound node of layer '" + e.name + "'");
+  std::vector<TensorRef> in_refs, out_refs;
+  collect_triples(config["input_layers"], in_refs, who + ": input_layers");
+  collect_triples(config["output_layers"], out_refs, who + ": output_layers");
+  for (const auto& r : in_refs) check_ref(r, who + ": input_layers");
+  for (const auto& r : out_refs) check_ref(r, who + ": output_layers");
+
+  // Replay the calls. A layer's k-th call may consume layers listed after it, so sweep until no
+  // call can be made; calls of one layer are made in their listed order (node indices).
+  std::vector<std::vector<std::vector<SymbolicTensor>>> produced(entries.size());
+  auto tensor_of = [&](const TensorRef& r, const std::string& at) -> const SymbolicTensor* {
+    const auto& outs = produced[index.at(r.layer)];
+    if (r.node >= outs.size()) return nullptr;
+    if (r.tensor >= outs[r.node].size())
+      throw ValueError(at + " refers to output " + std::to_string(r.tensor) + " of layer '" +
+                       r.layer + "', which has " + std::to_string(outs[r.node].size()) + " output" +
+                       (outs[r.node].size() == 1 ? "" : "s"));
+    return &outs[r.node][r.tensor];
+  };
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      Entry& e = entries[i];
+      while (e.done < e.nodes.size()) {
+        const std::string at = who + ", layer '" + e.name + "'";
+        std::vector<SymbolicTensor> args;
+        bool ready = true;
+        for (const auto& r : e.nodes[e.done]) {
+          const SymbolicTensor* t = tensor_of(r, at);
+          if (!t) {
+            ready = false;
+            break;
+          }
+          args.push_back(*t);
+        }
+        if (!ready) break;
+        try {
+          produced[i].push_back(call_symbolic(e.layer, args));
+        } catch (const ValueError& ex) {
+          throw ValueError(at + ": " + ex.what());
+        }
+        ++e.done;
+        progress = true;
+      }
+    }
+  }
+  std::string stuck;
+  for (const auto& e : entries) {
+    if (e.done == e.nodes.size()) continue;
+    std::string waits;
+    for (const auto& r : e.nodes[e.done])
+      if (produced[index.at(r.layer)].size() <= r.node)
+        waits += (waits.empty() ? "'" : ", '") + r.layer + "'";
+    stuck += (stuck.empty() ? "" : "; ") + std::string("layer '") + e.name + "' (node " +
+             std::to_string(e.done) + ", waiting for " + waits + ")";
+  }
+  if (!stuck.empty())
+    throw ValueError(who + ": the layer calls form a cycle, so they cannot be rebuilt: " + stuck);
+
+  std::vector<SymbolicTensor> inputs, outputs;
+  for (const auto& r : in_refs) inputs.push_back(*tensor_of(r, who + ": input_layers"));
+  for (const auto& r : out_refs) outputs.push_back(*tensor_of(r, who + ": output_layers"));
+  return std::make_shared<Model>(inputs, outputs, name);
+}
+
+json functional_to_config(const Model& model) {
+  const auto nodes = model.graph_nodes();
+  if (nodes.empty())
+    throw ValueError("model_to_config: model '" + model.name() + "' (" + model.class_name() +
+                     ") has no graph of layer calls to describe");
+  // Node indices count a layer's calls within this model's graph, in graph order — the order in
+  // which the reader replays them.
+  std::map<const GraphNode*, int> node_index;
+  std::map<const Layer*, int> calls;
+  std::map<const Layer*, json> inbound;
+  for (const auto& n : nodes) {
+    node_index[n.get()] = calls[n->layer.get()]++;
+    json& list = inbound[n->layer.get()];
+    if (list.is_null()) list = json::array();
+    if (n->inputs.empty()) continue;  // an Input(...) call
+    json node = json::array();
+    for (const auto& t : n->inputs)
+      node.push_back({t.layer()->name(), node_index.at(t.node().get()), t.index(), json::object()});
+    list.push_back(std::move(node));
+  }
+  auto triple = [&](const SymbolicTensor& t) {
+    return json::array({t.layer()->name(), node_index.at(t.node().get()), t.index()});
+  };
+  json layers = json::array();
+  for (const auto& l : model.layers()) {
+    const auto* nested = dynamic_cast<const Model*>(l.get());
+    json entry = nested ? model_to_config(*nested) : layer_to_config(*l);
+    entry["name"] = l->name();
+    entry["inbound_nodes"] = inbound.count(l.get()) ? inbound[l.get()] : json::array();
+    layers.push_back(std::move(entry));
+  }
+  reject_hard_sigmoid_on_write(layers);
+  json input_layers = json::array(), output_layers = json::array();
+  for (const auto& t : model.inputs()) input_layers.push_back(triple(t));
+  for (const auto& t : model.outputs()) output_layers.push_back(triple(t));
+  return {{"class_name", model.class_name()},
+          {"config",
+           {{"name", model.name()}, {"layers", layers}, {"input_layers", input_layers},
+            {"output_layers", output_layers}}}};
+}
+
+std::shared_ptr<Model> build_model(const json& c, bool legacy) {
+  if (!c.is_object() || !c.contains("class_name") || !c["class_name"].is_string())
+    throw ValueError("model config: expected {\"class_name\": ..., \"config\": ...}");
+  const std::string cls = c["class_name"].get<std::string>();
+  const json config = c.contains("config") ? c["config"] : json::object();
+  if (cls == "Sequential") return sequential_from_config(config, legacy);
+  if (cls == "Functional" || cls == "Model") return functional_from_config(config, cls, legacy);
+  throw ValueError("model config: unknown model class '" + cls +
+                   "'; expected Sequential, Functional or Model");
+}
+
 }  // namespace
 
 json model_to_config(const Model& model) {
   const auto* seq = dynamic_cast<const Sequential*>(&model);
-  if (!seq) throw ValueError("model_to_config: only Sequential models can be described yet");
+  if (!seq) return functional_to_config(model);
   json layers = json::array();
   const auto ls = seq->layers();
   if (seq->built()) {
@@ -91,13 +381,11 @@ json model_to_config(const Model& model) {
                                                 : ls.front()->name() + "_input";
     layers.push_back(input_layer_config(name, seq->input_shape()));
   }
-  for (const auto& l : ls) layers.push_back(layer_to_config(*l));
-  // The tf.keras 2 layout would make Keras 2 and tfjs read it with their own slope (0.2).
-  for (const auto& entry : layers)
-    if (entry["config"].value("activation", json()) == "hard_sigmoid")
-      throw ValueError("model_to_config: layer '" + entry["config"].value("name", std::string("?")) +
-                       "' uses hard_sigmoid, whose Keras 3 meaning the Keras 2 config layout "
-                       "cannot express (Keras 2 and tfjs would read slope 0.2)");
+  for (const auto& l : ls) {
+    const auto* nested = dynamic_cast<const Model*>(l.get());
+    layers.push_back(nested ? model_to_config(*nested) : layer_to_config(*l));
+  }
+  reject_hard_sigmoid_on_write(layers);
   return {{"class_name", "Sequential"}, {"config", {{"name", model.name()}, {"layers", layers}}}};
 }
 
@@ -112,15 +400,7 @@ std::shared_ptr<Model> model_from_config(const json& doc) {
                                   ? (*c)["keras_version"].get<std::string>() : "";
   if (c->contains("model_config")) c = &(*c)["model_config"];
   const bool legacy = version.empty() ? !c->contains("module") : version[0] != '3';
-  if (!c->is_object() || !c->contains("class_name"))
-    throw ValueError("model config: expected {\"class_name\": ..., \"config\": ...}");
-  const std::string cls = (*c)["class_name"].get<std::string>();
-  const json config = c->contains("config") ? (*c)["config"] : json::object();
-  if (cls == "Sequential") return sequential_from_config(config, legacy);
-  if (cls == "Functional" || cls == "Model")
-    throw ValueError("model config: Functional models ('" + cls +
-                     "') cannot be rebuilt yet; only Sequential configs are supported");
-  throw ValueError("model config: unknown model class '" + cls + "'");
+  return build_model(*c, legacy);
 }
 
 std::shared_ptr<Model> model_from_json(const std::string& text) {

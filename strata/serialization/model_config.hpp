@@ -1,8 +1,35 @@
-// Keras' model config JSON for Sequential models: writing in the tf.keras 2.x layout (which
-// Keras 2, Keras 3 and tfjs all read) and reading every Sequential variant Keras has written —
-// Keras 2.0/2.1 list form, batch_input_shape on the first layer, an explicit InputLayer with
-// batch_input_shape or Keras 3's batch_shape, Keras 3's module / registered_name / build_config
-// fields, and tfjs' model.json wrapping (modelTopology / model_config).
+// Keras' model config JSON for Sequential and Functional models.
+//
+// Writing uses the tf.keras 2.x layout, which Keras 2, Keras 3 and tfjs all read:
+//   Sequential: {"class_name": "Sequential", "config": {"name", "layers": [...]}} with an explicit
+//     InputLayer first once the model is built.
+//   Functional (Model(inputs, outputs)): {"class_name": "Functional", "config": {"name",
+//     "layers": [{"class_name", "config", "name", "inbound_nodes"}, ...], "input_layers",
+//     "output_layers"}}, layers in model.layers() order. inbound_nodes holds one list per call of
+//     the layer within this model, each [[producer, node_index, tensor_index, {}], ...], where
+//     node_index counts the producer's calls within this model's graph; InputLayers have [].
+//     input_layers / output_layers are lists of [name, node_index, tensor_index]. A nested model
+//     (Functional or Sequential) is written as its own full config plus its name and
+//     inbound_nodes in the outer model.
+//   No "keras_version" / "backend" stamps are written.
+//
+// Reading accepts every variant Keras has written:
+//   Sequential: Keras 2.0/2.1 list form, batch_input_shape on the first layer, an explicit
+//     InputLayer with batch_input_shape or Keras 3's batch_shape, Keras 3's module /
+//     registered_name / build_config fields.
+//   Functional: class_name "Model" (Keras 1/2, TF <= 2.3) or "Functional" (TF >= 2.4, Keras 3);
+//     list-form inbound nodes (Keras 2 [name, node, tensor, kwargs], Keras 1 without kwargs) and
+//     Keras 3's {"args": [__keras_tensor__ ... or lists of them], "kwargs": {...}} form (call
+//     kwargs such as training are ignored; tensors passed as kwargs are refused); input_layers /
+//     output_layers as a list of triples or a single triple (Keras 3). Layers may be listed in any
+//     order: calls are replayed as their inputs become available. Shared layers are called once
+//     per inbound node; nested models (Functional / Model / Sequential entries) are rebuilt
+//     recursively, inside Functional and Sequential models alike.
+//   tfjs' model.json wrapping (modelTopology / model_config) around either kind.
+// Errors are ValueErrors naming the model and layer at fault: malformed JSON (with the byte
+// position), unknown layer classes (pointing at register_layer), Lambda layers (Python code
+// cannot be loaded in C++), duplicate layer names, inbound nodes or input/output_layers naming an
+// unknown layer or call, and cycles among the calls.
 //
 //   std::string text = to_json(model);
 //   std::shared_ptr<Model> copy = model_from_json(text);
@@ -17,7 +44,7 @@
 
 namespace strata {
 
-// {"class_name": "Sequential", "config": {"name": ..., "layers": [...]}}.
+// {"class_name": "Sequential" | "Functional", "config": {...}} as described above.
 nlohmann::json model_to_config(const Model& model);
 std::string to_json(const Model& model, int indent = -1);
 // Builds (but does not train or load weights into) the model the config describes. Errors are

@@ -145,7 +145,7 @@ TEST(Functional, ResidualBlockThroughMergeTrainsAndHasGradients) {
 TEST(Functional, NestedModelIsOneLayerWithItsWeights) {
   SymbolicTensor e_in = Input({6});
   auto encoder = std::make_shared<Model>(
-      e_in, Dense({.units = 3, .activation = "relu", .name = "code"})(e_in), "encoder");
+      e_in, Dense({.units = 3, .activation = "tanh", .name = "code"})(e_in), "encoder");
   SymbolicTensor a = Input({6}, {.name = "left"});
   SymbolicTensor b = Input({6}, {.name = "right"});
   SymbolicTensor ya = (*encoder)(a);
@@ -162,6 +162,10 @@ TEST(Functional, NestedModelIsOneLayerWithItsWeights) {
   auto out = siamese({xa, xb});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), (Shape{4, 1}));
+  auto w = encoder->weights();
+  EXPECT_TRUE(test::gradcheck(
+      [&](const std::vector<Tensor>& in) { return siamese({in[0], in[1]}, true)[0]; },
+      {xa.set_requires_grad(true), xb, w[0], w[1]}));
 
   encoder->set_trainable(false);
   EXPECT_TRUE(siamese.trainable_weights().empty());
@@ -186,4 +190,24 @@ TEST(Functional, TwoInputsTwoOutputsForward) {
   EXPECT_EQ(out[1].shape(), (Shape{5, 4}));
   test::expect_value_error([&] { model({xb, xa}); }, {"input 'a'", "(None, 3)", "(5, 2)"});
   test::expect_value_error([&] { model.output(); }, {"2 outputs"});
+}
+
+TEST(Functional, SequentialNestedInAGraphTrains) {
+  set_random_seed(11);
+  auto body = std::make_shared<Sequential>(
+      std::vector<LayerRef>{Dense({.units = 8, .activation = "tanh"}), Dense({.units = 2})}, "body");
+  SymbolicTensor in = Input({2});
+  SymbolicTensor logits = (*body)(in);
+  EXPECT_EQ(logits.shape(), (Shape{-1, 2}));
+  Model model(in, Softmax()(logits));
+  EXPECT_EQ(model.count_params(), 2 * 8 + 8 + 8 * 2 + 2);
+  model.compile({.optimizer = Adam({.learning_rate = 0.02}),
+                 .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  Dataset d = blobs(256, 12);
+  model.fit(d.x, d.y, {.batch_size = 32, .epochs = 8, .verbose = 0});
+  EXPECT_GT(model.evaluate(d.x, d.y, {.verbose = 0})["accuracy"], 0.95);
+  // The nested model's weights are the outer model's: predictions agree.
+  Tensor x = d.x.slice_rows(0, 4);
+  Tensor direct = ops::softmax((*body)(x));
+  EXPECT_LT(test::max_abs_diff(model.predict(x).to_vector<float>(), direct.to_vector<float>()), 1e-6);
 }

@@ -15,34 +15,6 @@ using namespace strata;
 using test::expect_value_error;
 namespace fs = std::filesystem;
 
-namespace {
-
-// Total number of values stored in every dataset of an HDF5 weights file.
-int64_t stored_values(const fs::path& file) {
-  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  EXPECT_GE(f, 0) << file;
-  int64_t total = 0;
-  auto visit = [](hid_t root, const char* name, const H5O_info_t* info, void* data) -> herr_t {
-    if (info->type != H5O_TYPE_DATASET) return 0;
-    hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
-    hid_t space = H5Dget_space(d);
-    *static_cast<int64_t*>(data) += H5Sget_simple_extent_npoints(space);
-    H5Sclose(space);
-    H5Dclose(d);
-    return 0;
-  };
-  H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, visit, &total, H5O_INFO_BASIC);
-  H5Fclose(f);
-  return total;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
-
 TEST(ModelConfig, RoundTripIsStableAndRebuildsTheSameModel) {
   set_random_seed(3);
   Sequential m({Input({12, 12, 1}, {.name = "pixels"}),
@@ -111,16 +83,16 @@ TEST(ModelConfig, RealKerasConfigsParseWithTheirWeightsParameterCount) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.config);
-    auto model = model_from_json(read_text(dir / c.config));
+    auto model = model_from_json(test::read_text(dir / c.config));
     ASSERT_TRUE(model->built());
-    EXPECT_EQ(model->count_params(), stored_values(dir / c.weights));
+    EXPECT_EQ(model->count_params(), test::h5_stored_values(dir / c.weights));
     // Writing it back and reading that again gives the same description.
     const std::string once = to_json(*model);
     EXPECT_EQ(to_json(*model_from_json(once)), once);
   }
   // hls4ml's Conv2D models name a Python-side custom initializer, which Keras itself only loads
   // with custom_objects: the error must say which.
-  expect_value_error([&] { model_from_json(read_text(dir / "hls4ml/tanh/tanh.json")); },
+  expect_value_error([&] { model_from_json(test::read_text(dir / "hls4ml/tanh/tanh.json")); },
                      {"random_kernel", "initializer"});
 }
 
@@ -145,8 +117,9 @@ TEST(ModelConfig, BadInputIsNamed) {
       {"class_name":"Dense","config":{"name":"gate","batch_input_shape":[null,2],"units":1,"activation":"hard_sigmoid"}}]}})"));
   Sequential hs({Input({2}), Dense({.units = 1, .activation = "hard_sigmoid", .name = "hs"})});
   expect_value_error([&] { to_json(hs); }, {"hs", "hard_sigmoid"});
+  // Functional configs are covered in functional_config_test.cpp; an empty one names what lacks.
   expect_value_error([] { model_from_json(R"({"class_name":"Functional","config":{}})"); },
-                     {"Functional", "Sequential"});
+                     {"Functional", "layers"});
 }
 
 TEST(ModelConfig, CustomLayersRoundTripThroughTheRegistry) {

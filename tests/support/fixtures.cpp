@@ -1,6 +1,10 @@
 #include "support/fixtures.hpp"
 
 #include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
 #include <sstream>
 #include <string>
 
@@ -20,6 +24,58 @@ std::vector<std::vector<float>> read_rows(const std::filesystem::path& file) {
     if (!row.empty()) rows.push_back(row);
   }
   return rows;
+}
+
+// Total number of values stored in every dataset of an HDF5 weights file.
+int64_t h5_stored_values(const std::filesystem::path& file) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(f, 0) << file;
+  int64_t total = 0;
+  auto visit = [](hid_t root, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+    if (info->type != H5O_TYPE_DATASET) return 0;
+    hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
+    hid_t space = H5Dget_space(d);
+    *static_cast<int64_t*>(data) += H5Sget_simple_extent_npoints(space);
+    H5Sclose(space);
+    H5Dclose(d);
+    return 0;
+  };
+  H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, visit, &total, H5O_INFO_BASIC);
+  H5Fclose(f);
+  return total;
+}
+
+// The root "model_config" attribute of a whole-model .h5 file (a variable-length string in every
+// fixture here; fixed-length ones are read too).
+std::string h5_model_config(const std::filesystem::path& file) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(f, 0) << file;
+  hid_t a = H5Aopen(f, "model_config", H5P_DEFAULT);
+  EXPECT_GE(a, 0) << file;
+  hid_t type = H5Aget_type(a);
+  std::string out;
+  if (H5Tis_variable_str(type) > 0) {
+    hid_t mem = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mem, H5T_VARIABLE);
+    char* s = nullptr;
+    H5Aread(a, mem, &s);
+    if (s) out = s;
+    H5free_memory(s);
+    H5Tclose(mem);
+  } else {
+    std::string buf(H5Tget_size(type), '\0');
+    H5Aread(a, type, buf.data());
+    out = buf.c_str();
+  }
+  H5Tclose(type);
+  H5Aclose(a);
+  H5Fclose(f);
+  return out;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace strata::test
