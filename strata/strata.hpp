@@ -10,6 +10,11 @@
 //                  .metrics = {"accuracy"}});
 //   model.fit(train.x, train.y, {.epochs = 5});
 //   model.evaluate(test.x, test.y);
+//
+//   // The same with the Functional API:
+//   SymbolicTensor in = Input({28, 28, 1});
+//   SymbolicTensor h = Dense({.units = 128, .activation = "relu"})(Flatten()(in));
+//   Model functional(in, Dense({.units = 10, .activation = "softmax"})(h));
 #pragma once
 
 #include "strata/api/model.hpp"

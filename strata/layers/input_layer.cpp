@@ -8,6 +8,9 @@ namespace strata {
 
 InputLayer::InputLayer(Shape shape, InputOptions o)
     : Layer("InputLayer", o.name), batch_shape_(shape.with_front(-1)) {
+  if (o.dtype != DType::float32)
+    throw ValueError(label() + ": dtype " + dtype_name(o.dtype) +
+                     " is not supported for inputs yet; use float32");
   for (int64_t d : shape)
     if (d <= 0)
       throw ValueError(label() + ": shape dimensions must be positive, got " + shape.str());

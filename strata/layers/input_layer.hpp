@@ -14,6 +14,8 @@ namespace strata {
 
 struct InputOptions {
   std::string name;
+  // Only float32 inputs exist so far; other dtypes are refused rather than silently converted.
+  DType dtype = DType::float32;
 };
 
 class InputLayer : public Layer {
