@@ -11,7 +11,7 @@ packages=(
   ocl-icd-opencl-dev opencl-c-headers  # oneDNN's CMake config refuses to load without them
   nlohmann-json3-dev zlib1g-dev
   libgtest-dev googletest
-  libhdf5-dev  # Keras .h5 files (tests read fixtures with it)
+  libhdf5-dev  # Keras .h5 files and the weights inside .keras archives
   dataset-fashion-mnist
 )
 bench_packages=(python3-torch libopenblas0-openmp python3-numpy bc)  # bc: ratios in bench/run.sh
