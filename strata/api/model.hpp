@@ -173,6 +173,15 @@ class Model : public Layer {
   // The first output's loss; losses() has one per output (null where an output has none).
   const LossPtr& loss() const;
   const std::vector<LossPtr>& losses() const { return losses_; }
+  // What compile() was given, for saving the compile state (strata/saving/training_config.hpp):
+  // one loss spec per output in output_names() order (empty where an output has no loss), one
+  // loss weight per output, and the `metrics` and `output_metrics` options as passed.
+  const std::vector<LossSpec>& loss_specs() const { return loss_specs_; }
+  const std::vector<double>& loss_weights() const { return loss_weights_; }
+  const std::vector<MetricSpec>& compiled_metrics() const { return compiled_metrics_; }
+  const std::map<std::string, std::vector<MetricSpec>>& compiled_output_metrics() const {
+    return compiled_output_metrics_;
+  }
 
  protected:
   // For subclasses that define their own structure (Sequential).
@@ -205,6 +214,9 @@ class Model : public Layer {
   std::vector<std::string> output_names_;
   std::vector<LossPtr> losses_;
   std::vector<double> loss_weights_;
+  std::vector<LossSpec> loss_specs_;
+  std::vector<MetricSpec> compiled_metrics_;
+  std::map<std::string, std::vector<MetricSpec>> compiled_output_metrics_;
   std::vector<std::vector<MetricSpec>> metric_specs_;
   std::vector<std::vector<MetricPtr>> metrics_;
   bool metrics_resolved_ = false;

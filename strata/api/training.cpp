@@ -94,6 +94,9 @@ void Model::compile(CompileOptions o) {
   output_names_ = std::move(names);
   losses_ = std::move(losses);
   loss_weights_ = std::move(weights);
+  loss_specs_ = std::move(specs);
+  compiled_metrics_ = o.metrics;
+  compiled_output_metrics_ = o.output_metrics;
   metric_specs_ = std::move(metric_specs);
   metrics_.clear();
   metrics_resolved_ = false;

@@ -32,6 +32,9 @@ const std::map<std::string, Fn>& table() {
       {"swish", [](const Tensor& x) { return ops::mul(x, ops::sigmoid(x)); }},
       // Keras 3 definition relu6(x + 3) / 6 (Keras 2 used slope 0.2; see keras.md).
       {"hard_sigmoid", [](const Tensor& x) { return ops::clip(ops::affine(x, 1.f / 6.f, 0.5f), 0.f, 1.f); }},
+      // Keras 1/2 (tf.keras, tfjs) definition clip(0.2x + 0.5, 0, 1): what "hard_sigmoid" means in
+      // their configs. model_from_config maps their name to this one and to_json maps it back.
+      {"hard_sigmoid_legacy", [](const Tensor& x) { return ops::clip(ops::affine(x, 0.2f, 0.5f), 0.f, 1.f); }},
       {"mish", [](const Tensor& x) { return ops::mul(x, ops::tanh(ops::softplus(x))); }},
   };
   return t;

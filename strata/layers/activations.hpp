@@ -14,6 +14,8 @@
 namespace strata::activations {
 
 // Throws ValueError listing the valid names when `name` is unknown. "" and "linear" are identity.
+// "hard_sigmoid" is Keras 3's relu6(x + 3) / 6; "hard_sigmoid_legacy" is Keras 1/2's
+// clip(0.2x + 0.5, 0, 1), which their model configs call "hard_sigmoid".
 Tensor apply(const std::string& name, const Tensor& x);
 // Checks a name without running anything (for option validation at construction).
 void validate(const std::string& name, const std::string& who);

@@ -110,6 +110,30 @@ std::vector<Tensor> Optimizer::variables() const {
   return out;
 }
 
+std::vector<Tensor> Optimizer::slots(const Tensor& param) const {
+  if (!param.defined()) return {};
+  auto it = index_.find(param.impl().get());
+  if (it == index_.end() || states_[it->second].param.lock() != param.impl()) return {};
+  return states_[it->second].slots;
+}
+
+std::vector<Tensor> Optimizer::variables_for(const std::vector<Tensor>& params) const {
+  std::vector<std::vector<Tensor>> per_param;
+  for (const Tensor& p : params) {
+    if (!p.defined()) continue;
+    auto s = slots(p);
+    if (s.empty())
+      for (size_t k = 0; k < num_slots(); ++k)
+        s.push_back(Tensor::zeros(p.shape(), DType::float32, p.backend()));
+    per_param.push_back(std::move(s));
+  }
+  std::vector<Tensor> out;
+  for (const auto& group : slot_groups())
+    for (const auto& s : per_param)
+      for (size_t k : group) out.push_back(s[k]);
+  return out;
+}
+
 nlohmann::json Optimizer::base_config() const {
   // Keras writes the learning rate from its float32 variable, so 0.001 reads back as
   // 0.0010000000474974513 there too.

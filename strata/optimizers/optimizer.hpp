@@ -57,6 +57,12 @@ class Optimizer {
   // group listed tensor by tensor in the order the tensors were first seen. Keras' own first
   // two variables, iteration and learning_rate, are iterations() and learning_rate() here.
   std::vector<Tensor> variables() const;
+  // The slot tensors of `param` in slot_names() order (empty when it has no state yet).
+  std::vector<Tensor> slots(const Tensor& param) const;
+  // variables() restricted to `params`, listed in the given order within each slot group (what a
+  // saved file holds for a model's trainable weights). A tensor without state contributes zeros
+  // of its shape (as fresh slots would be), so the layout depends on `params` alone.
+  std::vector<Tensor> variables_for(const std::vector<Tensor>& params) const;
   // Keras' names of the slots of one tensor, in slot order, e.g. {"momentum", "velocity"}.
   virtual std::vector<std::string> slot_names() const = 0;
 

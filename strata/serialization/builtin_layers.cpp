@@ -19,9 +19,11 @@
 #include "strata/layers/merge.hpp"
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling.hpp"
+#include "strata/layers/prelu.hpp"
 #include "strata/layers/rescaling.hpp"
 #include "strata/layers/reshape.hpp"
 #include "strata/layers/spatial_dropout.hpp"
+#include "strata/layers/thresholded_relu.hpp"
 #include "strata/layers/up_sampling2d.hpp"
 #include "strata/layers/zero_padding2d.hpp"
 
@@ -47,6 +49,8 @@ void register_builtin_layers(std::map<std::string, LayerFactory>& t) {
   add<LeakyReLU>(t, "LeakyReLU");
   add<Softmax>(t, "Softmax");
   add<ELU>(t, "ELU");
+  add<PReLU>(t, "PReLU");
+  add<ThresholdedReLU>(t, "ThresholdedReLU");
   add<Conv1D>(t, "Conv1D");
   add<Conv2D>(t, "Conv2D");
   add<Conv2DTranspose>(t, "Conv2DTranspose");

@@ -1,5 +1,7 @@
 #include "strata/serialization/config_reader.hpp"
 
+#include "strata/initializers/placeholder.hpp"
+
 namespace strata {
 
 using nlohmann::json;
@@ -42,15 +44,35 @@ std::string ConfigReader::activation(const std::string& key) const {
 InitializerSpec ConfigReader::initializer(const std::string& key, const char* fallback) const {
   const json* v = find(key, {});
   if (!v || v->is_null()) return InitializerSpec(fallback);
-  if (v->is_string()) return InitializerSpec(v->get<std::string>());
-  if (!v->is_object() || !v->contains("class_name"))
+  // Resolved here, not at build time, so an unknown name fails while the layer is named.
+  auto by_name = [&](const std::string& name) {
+    try {
+      return InitializerSpec(get_initializer(name));
+    } catch (const ValueError& e) {
+      // Keras 2.13 writes a custom Python function as {"class_name": "function", "config": name}.
+      if (PlaceholderInitializers::allowed())
+        return InitializerSpec(initializers::Placeholder("function", name));
+      fail("'" + key + "': " + e.what() +
+           " (a custom initializer from Python cannot run in C++; loading the model with its "
+           "weights, e.g. load_model, accepts it)");
+    }
+  };
+  if (v->is_string()) return by_name(v->get<std::string>());
+  if (!v->is_object() || !v->contains("class_name") || !(*v)["class_name"].is_string())
     fail("'" + key + "' is not an initializer: " + v->dump());
   const std::string cls = (*v)["class_name"].get<std::string>();
-  // Keras 2.13 writes a plain Python function as {"class_name": "function", "config": "<name>"}.
   if (cls == "function" && v->contains("config") && (*v)["config"].is_string())
-    return InitializerSpec((*v)["config"].get<std::string>());
+    return by_name((*v)["config"].get<std::string>());
   const json cfg = v->contains("config") ? (*v)["config"] : json::object();
-  return InitializerSpec(initializer_from_config(cls, cfg));
+  try {
+    return InitializerSpec(initializer_from_config(cls, cfg));
+  } catch (const ValueError& e) {
+    if (PlaceholderInitializers::allowed())
+      return InitializerSpec(initializers::Placeholder(cls, cfg));
+    fail("'" + key + "': " + e.what() +
+         " (a custom initializer from Python cannot run in C++; loading the model with its "
+         "weights, e.g. load_model, accepts it)");
+  }
 }
 
 IntPair ConfigReader::int_pair(const std::string& key, int n, std::optional<IntPair> fallback) const {

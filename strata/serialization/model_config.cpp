@@ -1,11 +1,14 @@
 #include "strata/serialization/model_config.hpp"
 
+#include <cctype>
+#include <cstdlib>
 #include <map>
 #include <set>
 
 #include "strata/api/sequential.hpp"
 #include "strata/core/error.hpp"
 #include "strata/functional/graph_node.hpp"
+#include "strata/initializers/placeholder.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/serialization/layer_registry.hpp"
 
@@ -39,27 +42,66 @@ std::optional<json> declared_batch_shape(const json& config) {
   return std::nullopt;
 }
 
-// Keras before 3 defined hard_sigmoid as clip(0.2x + 0.5, 0, 1); Keras 3 (and Strata) use
-// relu6(x + 3) / 6. Loading such a layer with today's formula would silently change the model.
-void reject_legacy_hard_sigmoid(const json& layers, bool legacy) {
-  if (!legacy || !layers.is_array()) return;
-  for (const auto& entry : layers) {
-    const json cfg = entry.is_object() ? entry.value("config", json::object()) : json();
-    for (const char* key : {"activation", "recurrent_activation"})
-      if (cfg.is_object() && cfg.contains(key) && cfg[key] == "hard_sigmoid")
-        throw ValueError("model config: layer '" + cfg.value("name", std::string("?")) +
-                         "' uses Keras 2's hard_sigmoid (slope 0.2), which differs from Keras 3's "
-                         "(slope 1/6); loading it is not supported yet");
+// Keras before 3 (and tfjs) defined hard_sigmoid as clip(0.2x + 0.5, 0, 1); Keras 3 (and
+// Strata's "hard_sigmoid") use relu6(x + 3) / 6. A legacy config's name means the first, which
+// Strata calls "hard_sigmoid_legacy".
+constexpr const char* kActivationKeys[] = {"activation", "recurrent_activation"};
+
+bool names_hard_sigmoid(const json& v) {
+  if (v.is_string()) return v == "hard_sigmoid";
+  if (!v.is_object()) return false;
+  if (v.contains("config") && v["config"].is_string()) return v["config"] == "hard_sigmoid";
+  return v.value("class_name", json()) == "hard_sigmoid";
+}
+
+// A layer entry of a legacy config with its hard_sigmoid activations renamed to the legacy one.
+json with_legacy_hard_sigmoid(const json& entry) {
+  if (!entry.is_object() || !entry.contains("config") || !entry["config"].is_object()) return entry;
+  json e = entry;
+  for (const char* key : kActivationKeys)
+    if (e["config"].contains(key) && names_hard_sigmoid(e["config"][key]))
+      e["config"][key] = "hard_sigmoid_legacy";
+  return e;
+}
+
+// Writing uses the tf.keras 2 layout, so the legacy activation is written by its Keras 2 name. Keras
+// 3's hard_sigmoid is refused: Keras 2 and tfjs would read that name with their own slope (0.2).
+void write_hard_sigmoid(json& layers) {
+  for (auto& entry : layers) {
+    if (!entry.contains("config") || !entry["config"].is_object()) continue;
+    json& cfg = entry["config"];
+    for (const char* key : kActivationKeys) {
+      auto it = cfg.find(key);
+      if (it == cfg.end()) continue;
+      if (*it == "hard_sigmoid")
+        throw ValueError("model_to_config: layer '" + cfg.value("name", std::string("?")) +
+                         "' uses hard_sigmoid, whose Keras 3 meaning the Keras 2 config layout "
+                         "cannot express (Keras 2 and tfjs would read slope 0.2)");
+      if (*it == "hard_sigmoid_legacy") *it = "hard_sigmoid";
+    }
   }
 }
 
-// The tf.keras 2 layout would make Keras 2 and tfjs read hard_sigmoid with their own slope (0.2).
-void reject_hard_sigmoid_on_write(const json& layers) {
-  for (const auto& entry : layers)
-    if (entry["config"].is_object() && entry["config"].value("activation", json()) == "hard_sigmoid")
-      throw ValueError("model_to_config: layer '" + entry["config"].value("name", std::string("?")) +
-                       "' uses hard_sigmoid, whose Keras 3 meaning the Keras 2 config layout "
-                       "cannot express (Keras 2 and tfjs would read slope 0.2)");
+// Keras 3 writes "module" / "registered_name" in the model's entry and in every layer entry;
+// Keras 1/2 and tfjs never do (they may inside initializer objects, which are not looked at).
+bool written_by_keras3(const json& c) {
+  auto marked = [](const json& e) {
+    return e.is_object() && (e.contains("module") || e.contains("registered_name"));
+  };
+  if (marked(c)) return true;
+  if (!c.is_object() || !c.contains("config")) return false;
+  const json& cfg = c["config"];
+  const json& layers = cfg.is_object() ? cfg.value("layers", json()) : cfg;  // Keras 2.0 list form
+  if (layers.is_array())
+    for (const auto& e : layers)
+      if (marked(e)) return true;
+  return false;
+}
+
+// "2.13.1", "3.3.3", "tfjs-layers 4.2.0" (tfjs keeps Keras 2's definitions): major 3 or later.
+bool keras3_version(const std::string& v) {
+  if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0]))) return false;
+  return std::strtol(v.c_str(), nullptr, 10) >= 3;
 }
 
 bool is_model_class(const json& entry) {
@@ -74,7 +116,7 @@ std::shared_ptr<Model> build_model(const json& entry, bool legacy);
 // A layer entry of a model's "layers" list: a registered layer or a nested model.
 LayerPtr layer_or_model_from_config(const json& entry, bool legacy) {
   if (is_model_class(entry)) return build_model(entry, legacy);
-  return layer_from_config(entry);
+  return layer_from_config(legacy ? with_legacy_hard_sigmoid(entry) : entry);
 }
 
 std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
@@ -82,7 +124,6 @@ std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
   const json& layers = config.is_array() ? config : config.value("layers", json::array());
   const std::string name = config.is_object() ? config.value("name", "") : "";
   if (!layers.is_array()) throw ValueError("Sequential config: 'layers' must be a list");
-  reject_legacy_hard_sigmoid(layers, legacy);
   auto model = std::make_shared<Sequential>(std::vector<LayerRef>{}, name);
   for (size_t i = 0; i < layers.size(); ++i) {
     const json& entry = layers[i];
@@ -194,7 +235,6 @@ std::shared_ptr<Model> functional_from_config(const json& config, const std::str
   const json& layers = config["layers"];
   const std::string name = config.value("name", "");
   const std::string who = cls + " '" + name + "'";
-  reject_legacy_hard_sigmoid(layers, legacy);
   for (const char* key : {"input_layers", "output_layers"})
     if (!config.contains(key)) throw ValueError(who + ": config has no '" + key + "'");
 
@@ -346,7 +386,7 @@ json functional_to_config(const Model& model) {
     entry["inbound_nodes"] = inbound.count(l.get()) ? inbound[l.get()] : json::array();
     layers.push_back(std::move(entry));
   }
-  reject_hard_sigmoid_on_write(layers);
+  write_hard_sigmoid(layers);
   json input_layers = json::array(), output_layers = json::array();
   for (const auto& t : model.inputs()) input_layers.push_back(triple(t));
   for (const auto& t : model.outputs()) output_layers.push_back(triple(t));
@@ -385,25 +425,27 @@ json model_to_config(const Model& model) {
     const auto* nested = dynamic_cast<const Model*>(l.get());
     layers.push_back(nested ? model_to_config(*nested) : layer_to_config(*l));
   }
-  reject_hard_sigmoid_on_write(layers);
+  write_hard_sigmoid(layers);
   return {{"class_name", "Sequential"}, {"config", {{"name", model.name()}, {"layers", layers}}}};
 }
 
 std::string to_json(const Model& model, int indent) { return model_to_config(model).dump(indent); }
 
-std::shared_ptr<Model> model_from_config(const json& doc) {
+std::shared_ptr<Model> model_from_config(const json& doc, const ModelConfigOptions& options) {
   // tfjs' model.json wraps the topology; converted files add a model_config level.
   const json* c = &doc;
   if (c->contains("modelTopology")) c = &(*c)["modelTopology"];
   // Keras 1/2 and tfjs stamp their version; Keras 3 configs carry "module" fields instead.
-  const std::string version = c->is_object() && c->contains("keras_version") && (*c)["keras_version"].is_string()
-                                  ? (*c)["keras_version"].get<std::string>() : "";
+  std::string version = options.keras_version;
+  if (version.empty() && c->is_object() && c->contains("keras_version") && (*c)["keras_version"].is_string())
+    version = (*c)["keras_version"].get<std::string>();
   if (c->contains("model_config")) c = &(*c)["model_config"];
-  const bool legacy = version.empty() ? !c->contains("module") : version[0] != '3';
+  const bool legacy = version.empty() ? !written_by_keras3(*c) : !keras3_version(version);
+  PlaceholderInitializers placeholders(options.placeholder_initializers);
   return build_model(*c, legacy);
 }
 
-std::shared_ptr<Model> model_from_json(const std::string& text) {
+std::shared_ptr<Model> model_from_json(const std::string& text, const ModelConfigOptions& options) {
   json doc;
   try {
     doc = json::parse(text);
@@ -411,7 +453,7 @@ std::shared_ptr<Model> model_from_json(const std::string& text) {
     throw ValueError("model_from_json: malformed JSON at byte " + std::to_string(e.byte) + ": " +
                      e.what());
   }
-  return model_from_config(doc);
+  return model_from_config(doc, options);
 }
 
 }  // namespace strata

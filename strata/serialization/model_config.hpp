@@ -11,7 +11,9 @@
 //     input_layers / output_layers are lists of [name, node_index, tensor_index]. A nested model
 //     (Functional or Sequential) is written as its own full config plus its name and
 //     inbound_nodes in the outer model.
-//   No "keras_version" / "backend" stamps are written.
+//   No "keras_version" / "backend" stamps are written. An activation "hard_sigmoid_legacy" is
+//     written as "hard_sigmoid" (what tf.keras 2 reads with slope 0.2); Keras 3's "hard_sigmoid"
+//     is refused, since readers of this layout would change its slope.
 //
 // Reading accepts every variant Keras has written:
 //   Sequential: Keras 2.0/2.1 list form, batch_input_shape on the first layer, an explicit
@@ -47,9 +49,25 @@ namespace strata {
 // {"class_name": "Sequential" | "Functional", "config": {...}} as described above.
 nlohmann::json model_to_config(const Model& model);
 std::string to_json(const Model& model, int indent = -1);
+struct ModelConfigOptions {
+  // The Keras version that wrote the config ("2.13.1", "3.3.3"), e.g. a file's keras_version
+  // attribute. It decides what "hard_sigmoid" means: Keras 1/2 (and tfjs) clip(0.2x + 0.5, 0, 1),
+  // loaded as "hard_sigmoid_legacy"; Keras 3 relu6(x + 3) / 6. Empty: the config's own
+  // keras_version stamp, else Keras 3 when the model or layer entries carry "module" /
+  // "registered_name" keys (Keras 3 writes them, Keras 1/2 never do), else Keras 1/2.
+  std::string keras_version;
+  // Custom (Python-defined) initializers Strata does not know become placeholders that fill zeros
+  // and are written back unchanged, instead of an error. For configs whose weights are loaded
+  // right after (load_model does this); off by default, so a model built from a config alone
+  // never starts from weights nobody chose.
+  bool placeholder_initializers = false;
+};
+
 // Builds (but does not train or load weights into) the model the config describes. Errors are
 // ValueErrors naming the layer or field at fault; malformed JSON names the byte position.
-std::shared_ptr<Model> model_from_config(const nlohmann::json& config);
-std::shared_ptr<Model> model_from_json(const std::string& json);
+std::shared_ptr<Model> model_from_config(const nlohmann::json& config,
+                                         const ModelConfigOptions& options = {});
+std::shared_ptr<Model> model_from_json(const std::string& json,
+                                       const ModelConfigOptions& options = {});
 
 }  // namespace strata

@@ -109,17 +109,100 @@ TEST(ModelConfig, BadInputIsNamed) {
   expect_value_error([] { model_from_json(R"({"class_name":"Sequential","config":{"layers":[
       {"class_name":"Dense","config":{"batch_input_shape":[null,2],"units":"ten"}}]}})"); },
                      {"Dense", "units"});
-  // A Keras 2 hard_sigmoid would silently change meaning under Keras 3's formula.
-  expect_value_error([] { model_from_json(R"({"class_name":"Sequential","keras_version":"2.13.1","config":{"layers":[
-      {"class_name":"Dense","config":{"name":"gate","batch_input_shape":[null,2],"units":1,"activation":"hard_sigmoid"}}]}})"); },
-                     {"gate", "hard_sigmoid", "0.2"});
-  EXPECT_NO_THROW(model_from_json(R"({"module":"keras","class_name":"Sequential","config":{"layers":[
-      {"class_name":"Dense","config":{"name":"gate","batch_input_shape":[null,2],"units":1,"activation":"hard_sigmoid"}}]}})"));
+  // Keras 3's hard_sigmoid has no name in the tf.keras 2 layout (readers would use slope 0.2).
   Sequential hs({Input({2}), Dense({.units = 1, .activation = "hard_sigmoid", .name = "hs"})});
   expect_value_error([&] { to_json(hs); }, {"hs", "hard_sigmoid"});
   // Functional configs are covered in functional_config_test.cpp; an empty one names what lacks.
   expect_value_error([] { model_from_json(R"({"class_name":"Functional","config":{}})"); },
                      {"Functional", "layers"});
+}
+
+namespace {
+
+// An Activation and a Dense (kernel ones, bias zeros) on 3 inputs, both "hard_sigmoid", in a
+// Sequential config with `top` spliced into the model entry and `layer` into each layer entry.
+std::string hard_sigmoid_model(const std::string& top, const std::string& layer = "",
+                               const std::string& dense_activation = R"("hard_sigmoid")") {
+  return R"({)" + top + R"("class_name":"Sequential","config":{"name":"hs","layers":[
+      {)" + layer + R"("class_name":"Activation","config":{"name":"act","batch_input_shape":[null,3],"activation":"hard_sigmoid"}},
+      {)" + layer + R"("class_name":"Dense","config":{"name":"gate","units":1,"activation":)" +
+         dense_activation + R"(,"kernel_initializer":"ones","bias_initializer":"zeros"}}]}})";
+}
+
+// The Activation layer's outputs for (-1.9, 1.9, 4) and the Dense's for their sum.
+std::vector<float> hard_sigmoid_outputs(Model& m) {
+  Tensor x = Tensor::from_vector({1, 3}, std::vector<float>{-1.9f, 1.9f, 4.f});
+  auto act = m.get_layer("act");
+  std::vector<float> out = (*act)(x).to_vector();
+  out.push_back(m.predict(x).to_vector()[0]);
+  return out;
+}
+
+void expect_near_all(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << "value " << i;
+}
+
+// Keras 1/2: clip(0.2x + 0.5, 0, 1); the Dense sees 0.12 + 0.88 + 1 = 2.
+const std::vector<float> kLegacy{0.12f, 0.88f, 1.f, 0.9f};
+// Keras 3: clip(x/6 + 0.5, 0, 1); the Dense sees 0.18333 + 0.81667 + 1 = 2.
+const std::vector<float> kKeras3{0.5f - 1.9f / 6, 0.5f + 1.9f / 6, 1.f, 2.f / 6 + 0.5f};
+
+}  // namespace
+
+TEST(ModelConfig, HardSigmoidMeansWhatTheWritingKerasVersionMeant) {
+  // Keras 1/2 configs (a keras_version stamp, or no Keras 3 module keys) use slope 0.2.
+  auto k2 = model_from_json(hard_sigmoid_model(R"("keras_version":"2.13.1",)"));
+  expect_near_all(hard_sigmoid_outputs(*k2), kLegacy);
+  EXPECT_EQ(k2->get_layer("gate")->get_config()["activation"], "hard_sigmoid_legacy");
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(hard_sigmoid_model(""))), kLegacy);
+  // tfjs keeps Keras 2's definition.
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(
+                      R"({"modelTopology":{"keras_version":"tfjs-layers 4.2.0","model_config":)" +
+                      hard_sigmoid_model("") + "}}")),
+                  kLegacy);
+  // Keras 3 configs: module / registered_name on the model or on its layer entries, or the
+  // activation as a Keras 3 function object.
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(hard_sigmoid_model(R"("module":"keras",)"))), kKeras3);
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(hard_sigmoid_model(
+                      "", R"("module":"keras.layers","registered_name":null,)"))),
+                  kKeras3);
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(hard_sigmoid_model(
+                      R"("module":"keras",)", "",
+                      R"({"module":"keras.activations","class_name":"function","config":"hard_sigmoid","registered_name":"hard_sigmoid"})"))),
+                  kKeras3);
+  // An explicit version (a file's keras_version attribute) overrides the config's own signs.
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(hard_sigmoid_model(""), {.keras_version = "3.3.3"})), kKeras3);
+  expect_near_all(hard_sigmoid_outputs(*model_from_json(hard_sigmoid_model(R"("module":"keras",)"),
+                                                        {.keras_version = "2.15.0"})),
+                  kLegacy);
+  expect_near_all(hard_sigmoid_outputs(*model_from_config(
+                      nlohmann::json::parse(hard_sigmoid_model(R"("keras_version":"2.13.1",)")),
+                      {.keras_version = "3.0.0"})),
+                  kKeras3);
+
+  // Functional Keras 2 configs take the same path.
+  auto f = model_from_json(R"({"class_name":"Functional","keras_version":"2.13.1","config":{"name":"f","layers":[
+      {"class_name":"InputLayer","name":"x","config":{"name":"x","batch_input_shape":[null,3]},"inbound_nodes":[]},
+      {"class_name":"Activation","name":"act","config":{"name":"act","activation":"hard_sigmoid"},"inbound_nodes":[[["x",0,0,{}]]]},
+      {"class_name":"Dense","name":"gate","config":{"name":"gate","units":1,"activation":"hard_sigmoid","kernel_initializer":"ones"},
+       "inbound_nodes":[[["act",0,0,{}]]]}],"input_layers":[["x",0,0]],"output_layers":[["gate",0,0]]}})");
+  expect_near_all(hard_sigmoid_outputs(*f), kLegacy);
+
+  // Writing (tf.keras 2 layout) names the legacy activation "hard_sigmoid", which tf.keras 2 and
+  // this reader take with slope 0.2 again: the round trip keeps the model's meaning.
+  const std::string text = to_json(*k2);
+  EXPECT_EQ(text.find("hard_sigmoid_legacy"), std::string::npos);
+  EXPECT_NE(text.find(R"("activation":"hard_sigmoid")"), std::string::npos);
+  auto again = model_from_json(text);
+  expect_near_all(hard_sigmoid_outputs(*again), kLegacy);
+  EXPECT_EQ(to_json(*again), text);
+  EXPECT_EQ(to_json(*f), to_json(*model_from_json(to_json(*f))));
+  Sequential built({Input({2}), Dense({.units = 1, .activation = "hard_sigmoid_legacy", .name = "old"})});
+  EXPECT_EQ(model_to_config(built)["config"]["layers"][1]["config"]["activation"], "hard_sigmoid");
+  // Keras 3's hard_sigmoid is still refused on writing, read from a Keras 3 config or not.
+  expect_value_error([] { to_json(*model_from_json(hard_sigmoid_model(R"("module":"keras",)"))); },
+                     {"act", "hard_sigmoid"});
 }
 
 TEST(ModelConfig, CustomLayersRoundTripThroughTheRegistry) {

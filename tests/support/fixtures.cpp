@@ -1,5 +1,6 @@
 #include "support/fixtures.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -76,6 +77,57 @@ std::string h5_model_config(const std::filesystem::path& file) {
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string h5_root_string_attribute(const std::filesystem::path& file, const std::string& name) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(f, 0) << file;
+  std::string out;
+  if (f >= 0 && H5Aexists(f, name.c_str()) > 0) {
+    hid_t a = H5Aopen(f, name.c_str(), H5P_DEFAULT);
+    hid_t type = H5Aget_type(a);
+    if (H5Tis_variable_str(type) > 0) {
+      hid_t mem = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mem, H5T_VARIABLE);
+      H5Tset_cset(mem, H5Tget_cset(type));  // h5py writes UTF-8 or ASCII
+      char* s = nullptr;
+      H5Aread(a, mem, &s);
+      if (s) out = s;
+      H5free_memory(s);
+      H5Tclose(mem);
+    } else if (H5Tget_class(type) == H5T_STRING) {
+      std::string buf(H5Tget_size(type), '\0');
+      H5Aread(a, type, buf.data());
+      out = buf.c_str();
+    }
+    H5Tclose(type);
+    H5Aclose(a);
+  }
+  if (f >= 0) H5Fclose(f);
+  return out;
+}
+
+std::vector<float> h5_dataset(const std::filesystem::path& file, const std::string& path,
+                              std::vector<int64_t>* dims) {
+  std::vector<float> v;
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(f, 0) << file;
+  if (f < 0) return v;
+  hid_t d = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+  EXPECT_GE(d, 0) << file << ": no dataset " << path;
+  if (d >= 0) {
+    hid_t space = H5Dget_space(d);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> ds(static_cast<size_t>(std::max(rank, 0)));
+    H5Sget_simple_extent_dims(space, ds.data(), nullptr);
+    if (dims) dims->assign(ds.begin(), ds.end());
+    v.resize(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+    EXPECT_GE(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), 0) << path;
+    H5Sclose(space);
+    H5Dclose(d);
+  }
+  H5Fclose(f);
+  return v;
 }
 
 }  // namespace strata::test

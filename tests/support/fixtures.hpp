@@ -23,5 +23,11 @@ std::string read_text(const std::filesystem::path& file);
 int64_t h5_stored_values(const std::filesystem::path& file);
 // The root "model_config" attribute of a whole-model .h5 file (variable- or fixed-length string).
 std::string h5_model_config(const std::filesystem::path& file);
+// A root string attribute of an HDF5 file ("keras_version", "backend"); empty when absent.
+std::string h5_root_string_attribute(const std::filesystem::path& file, const std::string& name);
+// The values of one dataset of an HDF5 file (e.g. "/p_re_lu/p_re_lu/alpha:0"), read as float32,
+// and its dimensions in `dims` when given. Fails the current test when the dataset is missing.
+std::vector<float> h5_dataset(const std::filesystem::path& file, const std::string& path,
+                              std::vector<int64_t>* dims = nullptr);
 
 }  // namespace strata::test

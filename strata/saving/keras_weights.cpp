@@ -1,0 +1,52 @@
+#include "strata/saving/keras_weights.hpp"
+
+#include <map>
+
+#include "strata/api/model.hpp"
+
+namespace strata::keras_weights {
+
+namespace {
+
+// Every weight tensor reachable from `layer` (recursing into nested models) -> its Keras name.
+void collect_names(const Layer& layer, std::map<const TensorImpl*, std::string>& names) {
+  if (const auto* model = dynamic_cast<const Model*>(&layer)) {
+    for (const auto& inner : model->layers()) collect_names(*inner, names);
+    return;
+  }
+  for (const auto& e : layer.weight_entries())
+    names.emplace(e.value.impl().get(), layer.name() + "/" + e.name + ":0");
+}
+
+}  // namespace
+
+std::vector<NamedWeight> legacy_weights(const Layer& layer) {
+  std::map<const TensorImpl*, std::string> names;
+  collect_names(layer, names);
+  std::vector<Tensor> tensors = layer.trainable_weights();
+  for (auto& t : layer.non_trainable_weights()) tensors.push_back(t);
+  std::vector<NamedWeight> out;
+  out.reserve(tensors.size());
+  for (auto& t : tensors) {
+    auto it = names.find(t.impl().get());
+    // A weight not listed in any weight_entries() (custom layers) gets a positional name.
+    std::string name = it != names.end()
+                           ? it->second
+                           : layer.name() + "/weight_" + std::to_string(out.size()) + ":0";
+    out.push_back({std::move(name), std::move(t)});
+  }
+  return out;
+}
+
+std::string short_weight_name(const std::string& keras_name) {
+  std::string s = keras_name;
+  const auto slash = s.rfind('/');
+  if (slash != std::string::npos) s = s.substr(slash + 1);
+  const auto colon = s.rfind(':');
+  if (colon != std::string::npos && colon + 1 < s.size() &&
+      s.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+    s = s.substr(0, colon);
+  return s;
+}
+
+}  // namespace strata::keras_weights
