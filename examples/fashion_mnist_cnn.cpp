@@ -1,5 +1,5 @@
 // Keras' mnist_cnn architecture on Fashion-MNIST: two convolutions, max pooling, dropout and a
-// dense head; prints the test accuracy.
+// dense head; prints the test accuracy and saves the model as a Keras 3 archive.
 #include <cstdlib>
 
 #include <strata/strata.hpp>
@@ -26,4 +26,6 @@ int main(int argc, char** argv) {
                  .metrics = {"accuracy"}});
   model.fit(train.x, train.y, {.batch_size = 128, .epochs = epochs, .validation_split = 0.1});
   std::printf("Test accuracy: %.4f\n", model.evaluate(test.x, test.y)["accuracy"]);
+  save_model(model, "fashion_mnist_cnn.keras");  // loads in Keras 3 and in load_model()
+  std::printf("Saved fashion_mnist_cnn.keras\n");
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <system_error>
+#include <type_traits>
 
 #include <csignal>
 #include <ctime>
@@ -390,6 +391,33 @@ FloatArray Group::read_dataset(const std::string& name) const {
 
 void Group::write_dataset(const std::string& name, const std::vector<int64_t>& shape,
                           const float* values) {
+  write_typed(name, shape, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, values);
+}
+
+void Group::write_dataset(const std::string& name, const std::vector<int64_t>& shape,
+                          const int64_t* values) {
+  write_typed(name, shape, H5T_STD_I64LE, H5T_NATIVE_INT64, values);
+}
+
+std::vector<int64_t> Group::read_int64_dataset(const std::string& name,
+                                               std::vector<int64_t>* shape) const {
+  // Sizes are checked by read_dataset's path first; then the exact integers are read again, as
+  // float32 cannot hold every int64 (an iteration count above 2^24, say).
+  FloatArray checked = read_dataset(name);
+  const std::string where = child_path(name);
+  Scoped d(H5Dopen2(handle_->id, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) fail("cannot open dataset", where);
+  std::vector<int64_t> out(checked.values.size());
+  if (!out.empty() &&
+      H5Dread(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    fail("cannot read dataset as int64", where);
+  if (shape) *shape = checked.shape;
+  return out;
+}
+
+void Group::write_typed(const std::string& name, const std::vector<int64_t>& shape,
+                        int64_t file_type, int64_t mem_type, const void* values) {
+  static_assert(std::is_same_v<hid_t, int64_t>, "HDF5 >= 1.10 ids are int64_t");
   const std::string where = child_path(name);
   std::vector<hsize_t> dims;
   uint64_t n = 1;
@@ -406,11 +434,11 @@ void Group::write_dataset(const std::string& name, const std::vector<int64_t>& s
   Scoped lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   if (!lcpl.ok() || H5Pset_create_intermediate_group(lcpl.get(), 1) < 0)
     fail("cannot make a link property list for", where);
-  Scoped d(H5Dcreate2(handle_->id, name.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(),
+  Scoped d(H5Dcreate2(handle_->id, name.c_str(), file_type, space.get(), lcpl.get(),
                       H5P_DEFAULT, H5P_DEFAULT),
            H5Dclose);
   if (!d.ok()) fail("cannot create dataset", where);
-  if (n > 0 && H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)
+  if (n > 0 && H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)
     fail("cannot write dataset", where);
 }
 

@@ -102,6 +102,13 @@ class Group {
   void write_dataset(const std::string& name, const std::vector<int64_t>& shape,
                      const std::vector<float>& values);
   void write_scalar(const std::string& name, float value) { write_dataset(name, {}, &value); }
+  // An int64 (little-endian) dataset, e.g. an optimizer's iteration count.
+  void write_dataset(const std::string& name, const std::vector<int64_t>& shape,
+                     const int64_t* values);
+  // Any integer or float dataset read exactly as int64 (floats truncate); `shape` receives its
+  // shape when given.
+  std::vector<int64_t> read_int64_dataset(const std::string& name,
+                                          std::vector<int64_t>* shape = nullptr) const;
 
   // ---- attributes ----
   bool has_attr(const std::string& name) const;
@@ -142,6 +149,9 @@ class Group {
  private:
   std::string child_path(const std::string& name) const;
   [[noreturn]] void fail(const std::string& what, const std::string& object) const;
+  // HDF5 type ids (hid_t, an int64_t) kept out of this header.
+  void write_typed(const std::string& name, const std::vector<int64_t>& shape, int64_t file_type,
+                   int64_t mem_type, const void* values);
 };
 
 class File : public Group {

@@ -31,9 +31,15 @@ void write_weight_subset(h5::Group& g, const std::vector<keras_weights::NamedWei
   for (const auto& w : weights) names.push_back(w.name);
   g.write_keras_string_list("weight_names", names, h5::StringType::fixed);
   for (const auto& w : weights) {
+    // An optimizer's iteration count is int64 in tf.keras files; everything else is float32.
+    if (w.value.dtype() == DType::int64) {
+      const auto v = w.value.to_vector<int64_t>();
+      g.write_dataset(w.name, w.value.shape().vec(), v.data());
+      continue;
+    }
     if (w.value.dtype() != DType::float32)
-      throw ValueError(owner + ": weight '" + w.name + "' is not float32; only float32 weights " +
-                       "can be saved to HDF5");
+      throw ValueError(owner + ": weight '" + w.name + "' is " + dtype_name(w.value.dtype()) +
+                       "; only float32 and int64 values can be saved to HDF5");
     g.write_dataset(w.name, w.value.shape().vec(), w.value.to_vector<float>());
   }
 }
@@ -417,7 +423,11 @@ H5TrainingState load_h5_training_state(const fs::path& path) {
         throw IOError(file + ": optimizer weight '" + name + "' has rank " +
                       std::to_string(a.shape.size()) + ", more than Strata supports");
       Shape shape(a.shape);
-      state.optimizer_weights.push_back({name, Tensor::from_vector(shape, a.values)});
+      // Integer datasets (the iteration count) are read exactly, not through float32.
+      if (g.dataset_info(name).type.cls == h5::TypeClass::integer)
+        state.optimizer_weights.push_back({name, Tensor::from_vector(shape, g.read_int64_dataset(name))});
+      else
+        state.optimizer_weights.push_back({name, Tensor::from_vector(shape, a.values)});
     }
   }
   return state;
