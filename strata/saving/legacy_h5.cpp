@@ -107,6 +107,28 @@ Array transpose(const Array& a, const std::vector<int>& perm) {
   return out;
 }
 
+// Keras' conv_utils.convert_kernel: every axis reversed except the last two (input and output
+// channels).
+Array flip_spatial(const Array& a) {
+  const size_t r = a.shape.size();
+  if (r < 3) return a;
+  Array out = a;
+  std::vector<int64_t> stride(r, 1);
+  for (size_t d = r - 1; d-- > 0;) stride[d] = stride[d + 1] * a.shape[d + 1];
+  const int64_t n = static_cast<int64_t>(a.values.size());
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rest = i, j = 0;
+    for (size_t d = 0; d < r; ++d) {
+      int64_t idx = rest / stride[d];
+      rest %= stride[d];
+      if (d + 2 < r) idx = a.shape[d] - 1 - idx;
+      j += idx * stride[d];
+    }
+    out.values[static_cast<size_t>(j)] = a.values[static_cast<size_t>(i)];
+  }
+  return out;
+}
+
 std::vector<int64_t> config_ints(const nlohmann::json& v) {
   std::vector<int64_t> out;
   if (v.is_number_integer()) out.push_back(v.get<int64_t>());
@@ -119,9 +141,11 @@ std::vector<int64_t> config_ints(const nlohmann::json& v) {
 // tf.keras' preprocess_weights_for_loading for the layer classes Strata has: nested models are
 // converted sublayer by sublayer; Keras 1 Conv1D / channels_first Conv2D / Conv2DTranspose
 // kernels get the Keras 2 layout; a conv kernel whose shape differs from the layer's is read as
-// Theano's (out, in, kh, kw) and transposed (3, 2, 0, 1).
+// Theano's (out, in, kh, kw) and transposed (3, 2, 0, 1). Files written with the Theano backend
+// hold true-convolution kernels: Keras 2 (_need_convert_kernel) flips their spatial axes for
+// the correlating backends, and so do we.
 std::vector<Array> preprocess(const Layer& layer, std::vector<Array> w,
-                              const std::string& keras_version) {
+                              const std::string& keras_version, bool theano) {
   if (const auto* model = dynamic_cast<const Model*>(&layer)) {
     const size_t nt = layer.trainable_weights().size();
     if (w.size() != layer.trainable_weights().size() + layer.non_trainable_weights().size())
@@ -137,7 +161,7 @@ std::vector<Array> preprocess(const Layer& layer, std::vector<Array> w,
       std::vector<Array> part;
       for (size_t i = 0; i < st; ++i) part.push_back(w[ti + i]);
       for (size_t i = 0; i < sn; ++i) part.push_back(w[ni + i]);
-      std::vector<Array> pre = preprocess(*sub, std::move(part), keras_version);
+      std::vector<Array> pre = preprocess(*sub, std::move(part), keras_version, theano);
       if (pre.size() != st + sn) return w;
       for (size_t i = 0; i < st; ++i) out[ti + i] = std::move(pre[i]);
       for (size_t i = 0; i < sn; ++i) out[ni + i] = std::move(pre[st + i]);
@@ -175,6 +199,7 @@ std::vector<Array> preprocess(const Layer& layer, std::vector<Array> w,
     Array t = transpose(w[0], {3, 2, 0, 1});
     if (t.shape == weights[0].shape().vec()) w[0] = std::move(t);
   }
+  if (theano) w[0] = flip_spatial(w[0]);
   return w;
 }
 
@@ -182,7 +207,15 @@ struct Source {
   h5::Group group;            // the group holding layer_names
   std::string file;           // for messages
   std::string keras_version;  // "1" when absent, as Keras assumes
+  bool theano = false;        // written with the Theano backend (attribute backend)
 };
+
+// The backend attribute of the weights group, else of the file's root.
+bool written_by_theano(const h5::File& f, const h5::Group& g) {
+  for (const h5::Group* where : {&g, static_cast<const h5::Group*>(&f)})
+    if (where->has_attr("backend")) return where->read_string_attr("backend") == "theano";
+  return false;
+}
 
 // Keras' choice between a weights-only file and a whole-model file's model_weights group.
 Source weights_source(const h5::File& f, const std::string& file) {
@@ -197,6 +230,7 @@ Source weights_source(const h5::File& f, const std::string& file) {
   }
   Source s{g, file, "1"};
   if (g.has_attr("keras_version")) s.keras_version = g.read_string_attr("keras_version");
+  s.theano = written_by_theano(f, g);
   return s;
 }
 
@@ -268,7 +302,7 @@ void load_positional(const Source& src, Model& model) {
     const Layer& layer = *filtered[k];
     const auto symbolic = keras_weights::legacy_weights(layer);
     h5::Group g = src.group.open_group(saved[k].name);
-    auto values = preprocess(layer, read_saved_weights(g, saved[k].weight_names), src.keras_version);
+    auto values = preprocess(layer, read_saved_weights(g, saved[k].weight_names), src.keras_version, src.theano);
     if (values.size() != symbolic.size())
       throw ValueError(src.file + ": weight count mismatch for " +
                        layer_ref(k, layer, saved[k].name) + ": the layer expects " +
@@ -303,7 +337,7 @@ void load_by_name(const Source& src, Model& model, bool skip_mismatch) {
     for (const auto& lp : it->second) {
       const Layer& layer = *lp;
       const auto symbolic = keras_weights::legacy_weights(layer);
-      auto values = preprocess(layer, read_saved_weights(g, weight_names), src.keras_version);
+      auto values = preprocess(layer, read_saved_weights(g, weight_names), src.keras_version, src.theano);
       if (values.size() != symbolic.size()) {
         const std::string msg = "weight count mismatch for " + layer_ref(k, layer, layer_names[k]) +
                                 ": the layer expects " + std::to_string(symbolic.size()) +
@@ -386,6 +420,7 @@ std::shared_ptr<Model> load_h5_model(const fs::path& path) {
     throw IOError(file + ": /model_weights has no layer_names attribute");
   Source src{g, file, "1"};
   if (g.has_attr("keras_version")) src.keras_version = g.read_string_attr("keras_version");
+  src.theano = written_by_theano(f, g);
   load_positional(src, *model);
   return model;
 }

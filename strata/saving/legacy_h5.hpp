@@ -29,7 +29,8 @@
 // keras_version: Keras 1 weight names such as "dense_1_W"; Conv1D's (filters, in, k, 1) and
 // channels_first Conv2D / Conv2DTranspose kernels are converted as tf.keras'
 // preprocess_weights_for_loading does), Keras 2, tf.keras and Keras 3. Weights are taken in each
-// layer's weight_names order. Theano-backend kernels are not flipped (tf.keras does not either).
+// layer's weight_names order. Conv kernels of files written with the Theano backend (attribute
+// backend "theano") have their spatial axes reversed, as Keras 2's _need_convert_kernel does.
 // Errors: IOError for unreadable, corrupt or incomplete files (naming the file and the object),
 // ValueError for weights that do not fit the model (naming the layer, the expected and found
 // counts or shapes, and the file).

@@ -19,6 +19,7 @@
 #include "strata/io/zip.hpp"
 #include "strata/serialization/keras3_config.hpp"
 #include "strata/strata.hpp"
+#include "support/model_files.hpp"
 #include "support/expect_error.hpp"
 
 using namespace strata;
@@ -34,76 +35,7 @@ fs::path temp_dir() {
 }
 fs::path temp_file(const std::string& name) { return temp_dir() / name; }
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-void write_bytes(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << s;
-}
 
-// Distinct random values for every weight; BatchNormalization variances stay positive.
-void randomize(Model& m, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0.5f, 1.5f);
-  std::vector<Tensor> values;
-  for (const auto& w : m.get_weights()) {
-    std::vector<float> v(static_cast<size_t>(w.numel()));
-    for (auto& x : v) x = u(rng) * ((rng() & 1) ? 1.f : -1.f);
-    values.push_back(Tensor::from_vector(w.shape(), v));
-  }
-  m.set_weights(values);
-  std::function<void(const Layer&)> fix = [&](const Layer& l) {
-    if (auto* mm = dynamic_cast<const Model*>(&l)) {
-      for (const auto& s : mm->layers()) fix(*s);
-      return;
-    }
-    for (const auto& e : l.weight_entries())
-      if (e.name == "moving_variance") {
-        Tensor t = e.value;
-        t.copy_(Tensor::from_vector(e.value.shape(),
-                                    std::vector<float>(static_cast<size_t>(e.value.numel()), 0.75f)));
-      }
-  };
-  fix(m);
-}
-
-Tensor random_input(const Shape& shape, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> n;
-  std::vector<float> v(static_cast<size_t>(shape.numel()));
-  for (auto& x : v) x = n(rng);
-  return Tensor::from_vector(shape, v);
-}
-
-void expect_bitwise_equal(const Tensor& a, const Tensor& b) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto va = a.to_vector(), vb = b.to_vector();
-  for (size_t i = 0; i < va.size(); ++i) ASSERT_EQ(va[i], vb[i]) << "element " << i;
-}
-
-void expect_same_weights(const Model& a, const Model& b) {
-  const auto wa = a.get_weights(), wb = b.get_weights();
-  ASSERT_EQ(wa.size(), wb.size());
-  for (size_t i = 0; i < wa.size(); ++i) expect_bitwise_equal(wa[i], wb[i]);
-}
-
-template <class E, class Fn>
-std::string error_of(Fn f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
 
 #define EXPECT_CONTAINS(hay, needle) \
   EXPECT_NE(std::string(hay).find(needle), std::string::npos) << "message: " << (hay)
@@ -249,27 +181,27 @@ TEST(Keras3Config, RefusesKeras2OnlyThings) {
 
 TEST(KerasV3, SequentialCnnRoundTripIsBitExact) {
   auto m = small_cnn();
-  randomize(*m, 1);
+  test::randomize_weights(*m, 1);
   const fs::path p = temp_file("cnn.keras");
   save_keras(*m, p);
   auto copy = load_keras(p);
   EXPECT_EQ(model_to_config(*copy), model_to_config(*m));
-  const Tensor x = random_input(Shape{5, 6, 6, 2}, 2);
-  expect_bitwise_equal(copy->predict(x), m->predict(x));
-  expect_same_weights(*copy, *m);
+  const Tensor x = test::random_input(Shape{5, 6, 6, 2}, 2);
+  test::expect_bitwise_equal(copy->predict(x), m->predict(x));
+  test::expect_same_weights(*copy, *m);
   EXPECT_FALSE(copy->compiled());
 }
 
 TEST(KerasV3, NestedFunctionalRoundTripIsBitExact) {
   auto m = nested_functional();
-  randomize(*m, 3);
+  test::randomize_weights(*m, 3);
   const fs::path p = temp_file("nested.keras");
   save_keras(*m, p);
   auto copy = load_keras(p);
   EXPECT_EQ(model_to_config(*copy), model_to_config(*m));
-  const Tensor x = random_input(Shape{7, 8}, 4);
-  expect_bitwise_equal(copy->predict(x), m->predict(x));
-  expect_same_weights(*copy, *m);
+  const Tensor x = test::random_input(Shape{7, 8}, 4);
+  test::expect_bitwise_equal(copy->predict(x), m->predict(x));
+  test::expect_same_weights(*copy, *m);
 
   // Nested models' weights live under layers/functional/... and layers/sequential/...
   io::ZipReader z(p);
@@ -286,10 +218,10 @@ TEST(KerasV3, NestedFunctionalRoundTripIsBitExact) {
 
 TEST(KerasV3, CompiledAdamStateResumesExactly) {
   auto m = mlp();
-  randomize(*m, 5);
+  test::randomize_weights(*m, 5);
   m->compile({.optimizer = Adam({.learning_rate = 0.01}), .loss = "sparse_categorical_crossentropy",
               .metrics = {"accuracy"}});
-  const Tensor x = random_input(Shape{16, 16}, 6);
+  const Tensor x = test::random_input(Shape{16, 16}, 6);
   std::vector<int32_t> labels(16);
   for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>(i % 3);
   const Tensor y = Tensor::from_vector(Shape{16}, labels);
@@ -301,11 +233,11 @@ TEST(KerasV3, CompiledAdamStateResumesExactly) {
   ASSERT_TRUE(copy->compiled());
   EXPECT_EQ(copy->optimizer()->iterations(), 2);
   EXPECT_FLOAT_EQ(copy->optimizer()->learning_rate(), 0.01f);
-  expect_same_weights(*copy, *m);
+  test::expect_same_weights(*copy, *m);
   m->train_on_batch(x, y);
   copy->train_on_batch(x, y);
-  expect_same_weights(*copy, *m);
-  expect_bitwise_equal(copy->predict(x), m->predict(x));
+  test::expect_same_weights(*copy, *m);
+  test::expect_bitwise_equal(copy->predict(x), m->predict(x));
 }
 
 TEST(KerasV3, ArchiveStructure) {
@@ -313,7 +245,7 @@ TEST(KerasV3, ArchiveStructure) {
       Input({16}), Dense({.units = 64, .activation = "relu"}), BatchNormalization(),
       Dense({.units = 10, .activation = "softmax"})}, "sequential_k3");
   m->compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
-  m->train_on_batch(random_input(Shape{4, 16}, 1),
+  m->train_on_batch(test::random_input(Shape{4, 16}, 1),
                     Tensor::from_vector(Shape{4}, std::vector<int32_t>{0, 1, 2, 3}));
   const fs::path p = temp_file("structure.keras");
   save_keras(*m, p);
@@ -373,7 +305,7 @@ TEST(KerasV3, ArchiveStructure) {
 
 TEST(KerasV3, UnzippedDirectoryForm) {
   auto m = mlp();
-  randomize(*m, 9);
+  test::randomize_weights(*m, 9);
   const fs::path p = temp_file("zipped.keras");
   save_keras(*m, p);
   const fs::path dir = temp_file("unzipped_model");
@@ -382,24 +314,24 @@ TEST(KerasV3, UnzippedDirectoryForm) {
   io::ZipReader z(p);
   for (const auto& n : z.names()) z.extract(n, dir / n);
   auto copy = load_keras(dir);
-  const Tensor x = random_input(Shape{3, 16}, 1);
-  expect_bitwise_equal(copy->predict(x), m->predict(x));
+  const Tensor x = test::random_input(Shape{3, 16}, 1);
+  test::expect_bitwise_equal(copy->predict(x), m->predict(x));
 }
 
 TEST(KerasV3, StandaloneWeightsFile) {
   auto m = nested_functional();
-  randomize(*m, 11);
+  test::randomize_weights(*m, 11);
   const fs::path p = temp_file("model.weights.h5");
   save_weights_keras3(*m, p);
   auto other = nested_functional();
   load_weights_keras3(*other, p);
-  expect_same_weights(*other, *m);
+  test::expect_same_weights(*other, *m);
   test::expect_value_error([&] { save_weights_keras3(*m, temp_file("model.h5")); }, {".weights.h5"});
   test::expect_value_error([&] { load_weights_keras3(*m, temp_file("model.h5")); }, {".weights.h5"});
   // A legacy weights file under the right suffix is pointed at the legacy loader.
   const fs::path legacy = temp_file("legacy.weights.h5");
   save_weights_h5(*m, legacy);
-  EXPECT_CONTAINS(error_of<IOError>([&] { load_weights_keras3(*other, legacy); }), "load_weights_h5");
+  EXPECT_CONTAINS(test::error_of<IOError>([&] { load_weights_keras3(*other, legacy); }), "load_weights_h5");
 }
 
 // A literal Keras 3 config.json (as Keras 3.x writes for Dense(64)-Dense(10)) with hand-built
@@ -441,7 +373,7 @@ TEST(KerasV3, HandWrittenKeras3ArchiveLoads) {
     io::ZipWriter w(p);
     w.add("metadata.json", R"({"keras_version": "3.14.1", "date_saved": "2026-05-18@07:39:02"})", false);
     w.add("config.json", config, false);
-    w.add("model.weights.h5", read_bytes(h5p), false);
+    w.add("model.weights.h5", test::read_bytes(h5p), false);
     w.close();
   }
   auto m = load_keras(p);
@@ -476,12 +408,12 @@ TEST(KerasV3, HandWrittenKeras3ArchiveLoads) {
   {
     io::ZipWriter w(p2);
     w.add("config.json", c.dump(), true);  // deflated entries are read too
-    w.add("model.weights.h5", read_bytes(h5p), false);
+    w.add("model.weights.h5", test::read_bytes(h5p), false);
     w.close();
   }
   auto m2 = load_keras(p2);
   EXPECT_FALSE(m2->compiled());
-  expect_same_weights(*m2, *m);
+  test::expect_same_weights(*m2, *m);
 }
 
 // ---------------------------------------------------------------- bad input
@@ -502,36 +434,36 @@ TEST(KerasV3, BadArchives) {
   io::ZipReader z(good);
   const std::string config = z.read("config.json"), weights = z.read("model.weights.h5");
 
-  EXPECT_CONTAINS(error_of<IOError>([&] { load_keras(make_zip("noconfig.keras", {{"model.weights.h5", weights}})); }),
+  EXPECT_CONTAINS(test::error_of<IOError>([&] { load_keras(make_zip("noconfig.keras", {{"model.weights.h5", weights}})); }),
                   "not a Keras archive");
-  EXPECT_CONTAINS(error_of<IOError>([&] { load_keras(make_zip("noconfig.keras", {{"model.weights.h5", weights}})); }),
+  EXPECT_CONTAINS(test::error_of<IOError>([&] { load_keras(make_zip("noconfig.keras", {{"model.weights.h5", weights}})); }),
                   "noconfig.keras");
-  const std::string bad_json = error_of<ValueError>(
+  const std::string bad_json = test::error_of<ValueError>(
       [&] { load_keras(make_zip("badjson.keras", {{"config.json", "{\"class_name\": "}, {"model.weights.h5", weights}})); });
   EXPECT_CONTAINS(bad_json, "badjson.keras");
   EXPECT_CONTAINS(bad_json, "config.json");
   EXPECT_CONTAINS(bad_json, "JSON");
-  EXPECT_CONTAINS(error_of<IOError>([&] { load_keras(make_zip("noweights.keras", {{"config.json", config}})); }),
+  EXPECT_CONTAINS(test::error_of<IOError>([&] { load_keras(make_zip("noweights.keras", {{"config.json", config}})); }),
                   "model.weights.h5");
-  EXPECT_CONTAINS(error_of<ValueError>([&] {
+  EXPECT_CONTAINS(test::error_of<ValueError>([&] {
                     load_keras(make_zip("unknown.keras", {{"config.json", R"({"class_name": "Nope", "config": {}})"},
                                                           {"model.weights.h5", weights}}));
                   }),
                   "unknown.keras");
-  EXPECT_CONTAINS(error_of<IOError>([&] { load_keras(temp_file("does_not_exist.keras")); }), "does_not_exist");
+  EXPECT_CONTAINS(test::error_of<IOError>([&] { load_keras(temp_file("does_not_exist.keras")); }), "does_not_exist");
 
   // Random bytes.
   std::mt19937 rng(7);
   std::string noise(4096, '\0');
   for (auto& c : noise) c = static_cast<char>(rng());
   const fs::path rnd = temp_file("random.keras");
-  write_bytes(rnd, noise);
-  error_of<IOError>([&] { load_keras(rnd); });
+  test::write_bytes(rnd, noise);
+  test::error_of<IOError>([&] { load_keras(rnd); });
 
   // A legacy .h5 model.
   const fs::path legacy = temp_file("legacy.h5");
   save_h5(*m, legacy);
-  const std::string msg = error_of<IOError>([&] { load_keras(legacy); });
+  const std::string msg = test::error_of<IOError>([&] { load_keras(legacy); });
   EXPECT_CONTAINS(msg, "legacy");
   EXPECT_CONTAINS(msg, "load_h5_model");
 }
@@ -550,7 +482,7 @@ TEST(KerasV3, MismatchedWeights) {
       build(f);
       f.close();
     }
-    return make_zip(name, {{"config.json", config}, {"model.weights.h5", read_bytes(h5p)}});
+    return make_zip(name, {{"config.json", config}, {"model.weights.h5", test::read_bytes(h5p)}});
   };
   auto write_layer = [](h5::File& f, const std::string& path, const std::vector<std::vector<int64_t>>& shapes) {
     h5::Group g = f.create_group(path);
@@ -565,7 +497,7 @@ TEST(KerasV3, MismatchedWeights) {
     write_layer(f, "layers/dense/vars", {{16, 8}, {8}});
     write_layer(f, "layers/dense_1/vars", {{8, 3}, {3}});
   });
-  const std::string e1 = error_of<ValueError>([&] { load_keras(missing); });
+  const std::string e1 = test::error_of<ValueError>([&] { load_keras(missing); });
   EXPECT_CONTAINS(e1, "layers/batch_normalization/vars");
   EXPECT_CONTAINS(e1, "no weights");
   // Wrong kernel shape.
@@ -574,7 +506,7 @@ TEST(KerasV3, MismatchedWeights) {
     write_layer(f, "layers/batch_normalization/vars", {{8}, {8}, {8}, {8}});
     write_layer(f, "layers/dense_1/vars", {{8, 4}, {3}});
   });
-  const std::string e2 = error_of<ValueError>([&] { load_keras(shape); });
+  const std::string e2 = test::error_of<ValueError>([&] { load_keras(shape); });
   EXPECT_CONTAINS(e2, "layers/dense_1/vars");
   EXPECT_CONTAINS(e2, "(8, 3)");
   EXPECT_CONTAINS(e2, "(8, 4)");
@@ -584,26 +516,26 @@ TEST(KerasV3, MismatchedWeights) {
     write_layer(f, "layers/batch_normalization/vars", {{8}, {8}, {8}, {8}});
     write_layer(f, "layers/dense_1/vars", {{8, 3}, {3}});
   });
-  const std::string e3 = error_of<ValueError>([&] { load_keras(count); });
+  const std::string e3 = test::error_of<ValueError>([&] { load_keras(count); });
   EXPECT_CONTAINS(e3, "layers/dense/vars");
   EXPECT_CONTAINS(e3, "expects 2");
   // A corrupt model.weights.h5 inside a valid zip.
   const fs::path corrupt =
       make_zip("corrupt_h5.keras", {{"config.json", config}, {"model.weights.h5", std::string(2048, 'x')}});
-  EXPECT_CONTAINS(error_of<IOError>([&] { load_keras(corrupt); }), "corrupt_h5.keras");
+  EXPECT_CONTAINS(test::error_of<IOError>([&] { load_keras(corrupt); }), "corrupt_h5.keras");
 }
 
 TEST(KerasV3, DamagedArchivesNeverCrash) {
   Sequential m({Input({3}), Dense({.units = 2}), BatchNormalization()});
   m.compile({.optimizer = "adam", .loss = "mse"});
-  m.train_on_batch(random_input(Shape{2, 3}, 1), random_input(Shape{2, 2}, 2));
+  m.train_on_batch(test::random_input(Shape{2, 3}, 1), test::random_input(Shape{2, 2}, 2));
   const fs::path good = temp_file("fuzz.keras");
   save_keras(m, good);
-  const std::string bytes = read_bytes(good);
+  const std::string bytes = test::read_bytes(good);
   const fs::path p = temp_file("fuzz_copy.keras");
   int loaded = 0, failed = 0;
   auto attempt = [&](const std::string& b) {
-    write_bytes(p, b);
+    test::write_bytes(p, b);
     try {
       auto copy = load_keras(p);
       ++loaded;

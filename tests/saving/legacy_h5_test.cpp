@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "strata/strata.hpp"
+#include "support/model_files.hpp"
 #include "support/fixtures.hpp"
 
 using namespace strata;
@@ -27,60 +28,6 @@ fs::path temp_file(const std::string& name) {
   return dir / name;
 }
 
-// Gives every weight distinct random values (moving variances stay positive).
-void randomize(Model& m, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0.5f, 1.5f);
-  std::vector<Tensor> values;
-  for (const auto& w : m.get_weights()) {
-    std::vector<float> v(static_cast<size_t>(w.numel()));
-    for (auto& x : v) x = u(rng) * ((rng() & 1) ? 1.f : -1.f);
-    values.push_back(Tensor::from_vector(w.shape(), v));
-  }
-  m.set_weights(values);
-  // Positive variances for BatchNormalization layers anywhere in the model.
-  std::function<void(const Layer&)> fix = [&](const Layer& l) {
-    if (auto* mm = dynamic_cast<const Model*>(&l)) {
-      for (const auto& s : mm->layers()) fix(*s);
-      return;
-    }
-    for (const auto& e : l.weight_entries())
-      if (e.name == "moving_variance") {
-        std::vector<float> v(static_cast<size_t>(e.value.numel()), 0.75f);
-        Tensor t = e.value;
-        t.copy_(Tensor::from_vector(e.value.shape(), v));
-      }
-  };
-  fix(m);
-}
-
-Tensor random_input(const Shape& shape, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> n;
-  std::vector<float> v(static_cast<size_t>(shape.numel()));
-  for (auto& x : v) x = n(rng);
-  return Tensor::from_vector(shape, v);
-}
-
-void expect_bitwise_equal(const Tensor& a, const Tensor& b) {
-  ASSERT_EQ(a.shape(), b.shape());
-  const auto va = a.to_vector(), vb = b.to_vector();
-  for (size_t i = 0; i < va.size(); ++i) ASSERT_EQ(va[i], vb[i]) << "element " << i;
-}
-
-template <class E, class Fn>
-std::string error_of(Fn f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
 
 std::unique_ptr<Sequential> small_cnn(const std::string& prefix = "") {
   auto name = [&](const std::string& n) { return prefix.empty() ? std::string() : prefix + n; };
@@ -176,26 +123,26 @@ void expect_reproduces(Model& model, const fs::path& dir, const std::string& wha
 
 TEST(LegacyH5, SequentialRoundTripIsBitForBit) {
   auto model = small_cnn();
-  randomize(*model, 1);
+  test::randomize_weights(*model, 1);
   const fs::path p = temp_file("seq.h5");
   save_h5(*model, p);
   auto loaded = load_h5_model(p);
   ASSERT_EQ(loaded->class_name(), "Sequential");
-  const Tensor x = random_input({5, 6, 6, 2}, 2);
-  expect_bitwise_equal(model->predict(x), loaded->predict(x));
+  const Tensor x = test::random_input({5, 6, 6, 2}, 2);
+  test::expect_bitwise_equal(model->predict(x), loaded->predict(x));
   const auto a = model->get_weights(), b = loaded->get_weights();
   ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) expect_bitwise_equal(a[i], b[i]);
+  for (size_t i = 0; i < a.size(); ++i) test::expect_bitwise_equal(a[i], b[i]);
 }
 
 TEST(LegacyH5, FunctionalWithNestedModelsAndMergesRoundTrips) {
   auto model = nested_functional();
-  randomize(*model, 3);
+  test::randomize_weights(*model, 3);
   const fs::path p = temp_file("functional.h5");
   save_h5(*model, p);
   auto loaded = load_h5_model(p);
-  const Tensor x = random_input({7, 8}, 4);
-  expect_bitwise_equal(model->predict(x), loaded->predict(x));
+  const Tensor x = test::random_input({7, 8}, 4);
+  test::expect_bitwise_equal(model->predict(x), loaded->predict(x));
 
   // The nested model is one layer group holding its inner layers' weights, trainable first.
   h5::File f = h5::File::open(p.string());
@@ -282,7 +229,7 @@ TEST(LegacyH5, WrittenFilesHaveTheStructureOfKerasFiles) {
 
 TEST(LegacyH5, WeightsOnlyPositionalAndByName) {
   auto model = small_cnn();
-  randomize(*model, 5);
+  test::randomize_weights(*model, 5);
   const fs::path p = temp_file("weights.h5");
   save_weights_h5(*model, p);
   {
@@ -290,28 +237,28 @@ TEST(LegacyH5, WeightsOnlyPositionalAndByName) {
     EXPECT_FALSE(f.has_attr("model_config"));
     EXPECT_EQ(f.read_keras_string_list("layer_names").size(), 5u);
   }
-  const Tensor x = random_input({3, 6, 6, 2}, 6);
+  const Tensor x = test::random_input({3, 6, 6, 2}, 6);
   // Positional: a fresh model with other layer names.
   auto other = small_cnn("renamed_");
   load_weights_h5(*other, p);
-  expect_bitwise_equal(model->predict(x), other->predict(x));
+  test::expect_bitwise_equal(model->predict(x), other->predict(x));
   // A whole-model file also feeds load_weights_h5.
   const fs::path whole = temp_file("whole.h5");
   save_h5(*model, whole);
   auto other2 = small_cnn("again_");
   load_weights_h5(*other2, whole);
-  expect_bitwise_equal(model->predict(x), other2->predict(x));
+  test::expect_bitwise_equal(model->predict(x), other2->predict(x));
 
   // By name: layers whose names match get their weights, the rest keep theirs.
   auto named = small_cnn("n_");
-  randomize(*named, 7);
+  test::randomize_weights(*named, 7);
   save_weights_h5(*named, p);
   Sequential target({Input({6, 6, 2}),
                      Conv2D({.filters = 3, .kernel_size = 3, .activation = "relu", .name = "n_conv"}),
                      BatchNormalization({.name = "other_bn"}), Flatten(),
                      Dense({.units = 4, .name = "n_out"})});  // n_out: kernel (48, 4) vs (12, 4)
   const auto bn_before = target.get_layer("other_bn")->weights()[0].to_vector();
-  std::string msg = error_of<ValueError>([&] { load_weights_h5(target, p, {.by_name = true}); });
+  std::string msg = test::error_of<ValueError>([&] { load_weights_h5(target, p, {.by_name = true}); });
   EXPECT_NE(msg.find("n_out"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(12, 4)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(48, 4)"), std::string::npos) << msg;
@@ -331,7 +278,7 @@ TEST(LegacyH5, WeightsOnlyPositionalAndByName) {
             named->get_layer("n_out")->weights()[1].to_vector());  // bias (4,) fits
   EXPECT_EQ(target.get_layer("other_bn")->weights()[0].to_vector(), bn_before);
 
-  msg = error_of<ValueError>([&] { load_weights_h5(target, p, {.skip_mismatch = true}); });
+  msg = test::error_of<ValueError>([&] { load_weights_h5(target, p, {.skip_mismatch = true}); });
   EXPECT_NE(msg.find("by_name"), std::string::npos) << msg;
 }
 
@@ -342,7 +289,7 @@ TEST(LegacyH5, MismatchedWeightsAreValueErrors) {
   // One weighted layer fewer.
   Sequential fewer({Input({6, 6, 2}), Conv2D({.filters = 3, .kernel_size = 3}), Flatten(),
                     Dense({.units = 4})});
-  std::string msg = error_of<ValueError>([&] { load_weights_h5(fewer, p); });
+  std::string msg = test::error_of<ValueError>([&] { load_weights_h5(fewer, p); });
   EXPECT_NE(msg.find("layer count mismatch"), std::string::npos) << msg;
   EXPECT_NE(msg.find("has 2"), std::string::npos) << msg;
   EXPECT_NE(msg.find("has 3"), std::string::npos) << msg;
@@ -350,7 +297,7 @@ TEST(LegacyH5, MismatchedWeightsAreValueErrors) {
   Sequential wrong({Input({6, 6, 2}), Conv2D({.filters = 5, .kernel_size = 3, .name = "c5"}),
                     BatchNormalization(), MaxPooling2D({.pool_size = 2}), Flatten(),
                     Dense({.units = 4})});
-  msg = error_of<ValueError>([&] { load_weights_h5(wrong, p); });
+  msg = test::error_of<ValueError>([&] { load_weights_h5(wrong, p); });
   EXPECT_NE(msg.find("c5"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(3, 3, 2, 5)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(3, 3, 2, 3)"), std::string::npos) << msg;
@@ -359,7 +306,7 @@ TEST(LegacyH5, MismatchedWeightsAreValueErrors) {
   Sequential nobias({Input({6, 6, 2}), Conv2D({.filters = 3, .kernel_size = 3}), BatchNormalization(),
                      MaxPooling2D({.pool_size = 2}), Flatten(),
                      Dense({.units = 4, .use_bias = false, .name = "nb"})});
-  msg = error_of<ValueError>([&] { load_weights_h5(nobias, p); });
+  msg = test::error_of<ValueError>([&] { load_weights_h5(nobias, p); });
   EXPECT_NE(msg.find("nb"), std::string::npos) << msg;
   EXPECT_NE(msg.find("weight count"), std::string::npos) << msg;
 }
@@ -397,7 +344,7 @@ TEST(LegacyH5, DamagedAndForeignFilesAreCleanErrors) {
   for (double frac : {0.05, 0.3, 0.6, 0.9, 0.999}) {
     const fs::path p = temp_file("truncated.h5");
     write(p, bytes.substr(0, static_cast<size_t>(frac * static_cast<double>(bytes.size()))));
-    const std::string msg = error_of<IOError>([&] { load_h5_model(p); });
+    const std::string msg = test::error_of<IOError>([&] { load_h5_model(p); });
     EXPECT_NE(msg.find("truncated.h5"), std::string::npos) << msg;
   }
   // Bit flips at many places: metadata near the start, the middle, the end.
@@ -415,23 +362,23 @@ TEST(LegacyH5, DamagedAndForeignFilesAreCleanErrors) {
   std::string junk(20000, '\0');
   for (auto& c : junk) c = static_cast<char>(rng());
   write(temp_file("random.h5"), junk);
-  EXPECT_NE(error_of<IOError>([&] { load_h5_model(temp_file("random.h5")); }).find("random.h5"),
+  EXPECT_NE(test::error_of<IOError>([&] { load_h5_model(temp_file("random.h5")); }).find("random.h5"),
             std::string::npos);
   write(temp_file("empty.h5"), "");
-  EXPECT_NE(error_of<IOError>([&] { load_h5_model(temp_file("empty.h5")); }).find("empty.h5"),
+  EXPECT_NE(test::error_of<IOError>([&] { load_h5_model(temp_file("empty.h5")); }).find("empty.h5"),
             std::string::npos);
-  const std::string missing = error_of<IOError>([&] { load_h5_model(temp_file("nope.h5")); });
+  const std::string missing = test::error_of<IOError>([&] { load_h5_model(temp_file("nope.h5")); });
   EXPECT_NE(missing.find("nope.h5"), std::string::npos) << missing;
   EXPECT_NE(missing.find("no such file"), std::string::npos) << missing;
 
   // A weights-only file has no model_config.
   auto model = small_cnn();
   save_weights_h5(*model, temp_file("only_weights.h5"));
-  const std::string no_config = error_of<IOError>([&] { load_h5_model(temp_file("only_weights.h5")); });
+  const std::string no_config = test::error_of<IOError>([&] { load_h5_model(temp_file("only_weights.h5")); });
   EXPECT_NE(no_config.find("model_config"), std::string::npos) << no_config;
   // An HDF5 file that is not a Keras file.
   { h5::File f = h5::File::create(temp_file("plain.h5").string()); f.create_group("data"); }
-  const std::string plain = error_of<IOError>([&] { load_weights_h5(*model, temp_file("plain.h5")); });
+  const std::string plain = test::error_of<IOError>([&] { load_weights_h5(*model, temp_file("plain.h5")); });
   EXPECT_NE(plain.find("layer_names"), std::string::npos) << plain;
   // A layer group whose weight dataset is missing.
   {
@@ -440,10 +387,10 @@ TEST(LegacyH5, DamagedAndForeignFilesAreCleanErrors) {
     f.create_group("conv").write_keras_string_list("weight_names", {"conv/kernel:0"});
   }
   Sequential one({Input({4, 4, 1}), Conv2D({.filters = 1, .kernel_size = 3, .use_bias = false})});
-  const std::string holes = error_of<IOError>([&] { load_weights_h5(one, temp_file("holes.h5")); });
+  const std::string holes = test::error_of<IOError>([&] { load_weights_h5(one, temp_file("holes.h5")); });
   EXPECT_NE(holes.find("/conv/conv/kernel:0"), std::string::npos) << holes;
   // Failed saves leave no file behind and name the target.
-  const std::string bad_dir = error_of<IOError>([&] { save_h5(*model, temp_file("no_dir") / "m.h5"); });
+  const std::string bad_dir = test::error_of<IOError>([&] { save_h5(*model, temp_file("no_dir") / "m.h5"); });
   EXPECT_NE(bad_dir.find("m.h5"), std::string::npos) << bad_dir;
 }
 
@@ -542,4 +489,26 @@ TEST(LegacyH5, Keras1ChannelsFirstConvKernelsAreTransposed) {
           EXPECT_EQ(v[static_cast<size_t>(((y * 2 + x) * 3 + c) * 2 + o)],
                     theano[static_cast<size_t>(((o * 3 + c) * 2 + y) * 2 + x)]);
   EXPECT_EQ(m.layers()[0]->weights()[1].to_vector(), (std::vector<float>{0.5f, -0.5f}));
+}
+
+TEST(LegacyH5, TheanoBackendKernelsAreFlippedAsKeras2Does) {
+  // A Keras 2 file written with the Theano backend holds true-convolution kernels; loading them
+  // into a correlating backend reverses the spatial axes (conv_utils.convert_kernel).
+  Sequential m({Input({4, 4, 1}), Conv2D({.filters = 1, .kernel_size = 2, .name = "conv"}),
+                Flatten(), Dense({.units = 1, .name = "head"})});
+  std::vector<float> k{1, 2, 3, 4};  // (kh=2, kw=2, in=1, out=1)
+  Tensor(m.get_layer("conv")->weights()[0]).copy_(Tensor::from_vector({2, 2, 1, 1}, k));
+  const fs::path p = temp_file("theano.h5");
+  save_weights_h5(m, p);
+  {
+    h5::File f = h5::File::open_rw(p.string());
+    f.write_string_attr("backend", "theano", h5::StringType::vlen_ascii);
+  }
+  Sequential fresh({Input({4, 4, 1}), Conv2D({.filters = 1, .kernel_size = 2, .name = "conv"}),
+                    Flatten(), Dense({.units = 1, .name = "head"})});
+  load_weights_h5(fresh, p);
+  EXPECT_EQ(fresh.get_layer("conv")->weights()[0].to_vector(), (std::vector<float>{4, 3, 2, 1}));
+  // Dense kernels are not convolutions: unchanged.
+  EXPECT_EQ(fresh.get_layer("head")->weights()[0].to_vector(),
+            m.get_layer("head")->weights()[0].to_vector());
 }
