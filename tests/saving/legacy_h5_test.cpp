@@ -460,6 +460,11 @@ TEST(LegacyH5Golden, KotlindlLenetGivesTheRecordedLogits) {
       4.29781f, -2.50388f, 12.78630f, 3.16512f, 7.17773f, -5.31362f, 5.95877f, -7.70678f, 0.53436f, -8.43074f};
   ASSERT_EQ(logits.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(logits[i], expected[i], 1e-4) << i;
+  // And the whole test set scores what the fixture's README records.
+  model->compile({.loss = SparseCategoricalCrossentropy({.from_logits = true}), .metrics = {"accuracy"}});
+  const double accuracy =
+      model->evaluate(data.second.x, data.second.y, {.batch_size = 500, .verbose = 0})["accuracy"];
+  EXPECT_NEAR(accuracy, 0.8553, 5e-5);
 }
 
 // A Keras 1 file (no keras_version): Theano-style channels_first Conv2D kernels (out, in, kh, kw)
