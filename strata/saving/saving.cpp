@@ -132,8 +132,26 @@ FileInfo inspect_model_file(const fs::path& path) {
                        "or a tfjs model.json)");
 }
 
+static std::shared_ptr<Model> load_model_as(const fs::path& path, const FileInfo& info,
+                                     LoadModelOptions options);
+
 std::shared_ptr<Model> load_model(const fs::path& path, LoadModelOptions options) {
   const FileInfo info = inspect_model_file(path);
+  try {
+    return load_model_as(path, info, options);
+  } catch (const ValueError& e) {
+    // Keras would load such a model uncompiled with a warning; we say how to ask for that.
+    const std::string msg = e.what();
+    if (options.compile && (msg.find("compile_config") != std::string::npos ||
+                            msg.find("training_config") != std::string::npos))
+      throw ValueError(msg + " (load_model(path, {.compile = false}) loads the model without its "
+                             "compile state)");
+    throw;
+  }
+}
+
+static std::shared_ptr<Model> load_model_as(const fs::path& path, const FileInfo& info,
+                                     LoadModelOptions options) {
   const std::string file = path.string();
   switch (info.format) {
     case FileFormat::keras_archive:
@@ -142,7 +160,7 @@ std::shared_ptr<Model> load_model(const fs::path& path, LoadModelOptions options
       auto model = load_h5_model(path);
       if (options.compile && info.has_training_config) {
         H5TrainingState state = load_h5_training_state(path);
-        compile_from_config(*model, *state.training_config, file);
+        compile_from_config(*model, *state.training_config, file + ": training_config");
         if (!state.optimizer_weights.empty()) {
           std::vector<std::string> names;
           std::vector<Tensor> values;

@@ -178,3 +178,21 @@ TEST(Saving, InspectsKerasWrittenFixtures) {
   EXPECT_THROW(inspect_model_file(test::fixture_path("keras/kotlindl/mnist_lenet/modelConfig.json")),
                IOError);
 }
+
+TEST(Saving, ACompileStateStrataCannotHonourIsNamedAndCanBeSkipped) {
+  const fs::path dir = scratch(), file = dir / "clip.h5";
+  auto m = classifier();
+  save_model(*m, file);
+  {
+    // As if Keras had saved it with gradient clipping, which Strata does not implement.
+    h5::File f = h5::File::open_rw(file.string());
+    auto config = nlohmann::json::parse(f.read_string_attr("training_config"));
+    config["optimizer_config"]["config"]["clipnorm"] = 1.0;
+    f.write_string_attr("training_config", config.dump(), h5::StringType::vlen_ascii);
+  }
+  test::expect_value_error([&] { load_model(file); }, {"clip.h5", "clipnorm", "{.compile = false}"});
+  auto uncompiled = load_model(file, {.compile = false});
+  EXPECT_FALSE(uncompiled->compiled());
+  EXPECT_EQ(uncompiled->predict(blobs(4).x).to_vector<float>(), m->predict(blobs(4).x).to_vector<float>());
+  fs::remove_all(dir);
+}
