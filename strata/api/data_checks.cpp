@@ -27,17 +27,21 @@ std::string format_label(float v) {
 
 }  // namespace
 
-void check_x(const std::string& who, const Tensor& x) {
+void check_x(const std::string& who, const Tensor& x, DType expected) {
   if (!x.defined()) throw ValueError(who + ": x is undefined");
   if (x.rank() < 1 || x.dim(0) == 0)
     throw ValueError(who + ": x is empty (shape " + x.shape().str() + "); need at least one sample");
-  if (x.dtype() != DType::float32)
-    throw ValueError(who + ": x must be float32, got " + dtype_name(x.dtype()));
-  check_finite(who, "x", x);
+  if (x.dtype() != expected)
+    throw ValueError(who + ": x must be " + dtype_name(expected) + ", got " +
+                     dtype_name(x.dtype()) +
+                     (expected == DType::float32
+                          ? std::string(" (integer x needs a model whose Input has an integer dtype)")
+                          : std::string(" (the model's Input has dtype ") + dtype_name(expected) + ")"));
+  check_finite(who, "x", x);  // float32 only: integers cannot be NaN or inf
 }
 
-void check_xy(const std::string& who, const Tensor& x, const Tensor& y) {
-  check_x(who, x);
+void check_xy(const std::string& who, const Tensor& x, const Tensor& y, DType x_dtype) {
+  check_x(who, x, x_dtype);
   if (!y.defined()) throw ValueError(who + ": y is undefined");
   if (y.rank() < 1 || y.dim(0) != x.dim(0))
     throw ValueError(who + ": x and y must have the same number of samples; x has " +

@@ -11,8 +11,10 @@
 
 namespace strata {
 
-void check_x(const std::string& who, const Tensor& x);
-void check_xy(const std::string& who, const Tensor& x, const Tensor& y);
+// `expected`: the dtype of the model input x feeds (float32, or int32/int64 for token ids).
+void check_x(const std::string& who, const Tensor& x, DType expected = DType::float32);
+void check_xy(const std::string& who, const Tensor& x, const Tensor& y,
+              DType x_dtype = DType::float32);
 void check_sparse_labels(const std::string& who, const Tensor& y, int64_t num_classes);
 
 }  // namespace strata

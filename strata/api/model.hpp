@@ -199,6 +199,8 @@ class Model : public Layer {
   void check_data(const std::string& who, const std::vector<Tensor>& x,
                   const std::vector<Tensor>& y) const;
   void check_inputs(const std::string& who, const std::vector<Tensor>& x) const;
+  // The dtype of input i's Input(...) layer; float32 for a model without symbolic inputs.
+  DType input_dtype(size_t i) const;
   void resolve_metrics(const std::vector<Tensor>& y);
   // One optimisation step; updates the metrics and returns the total loss and each output's.
   std::vector<double> train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y);

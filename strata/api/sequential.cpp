@@ -76,6 +76,10 @@ std::vector<Tensor> Sequential::call_all(const std::vector<Tensor>& xs, bool tra
   if (!fits)
     throw ValueError("Sequential '" + name() + "': expected input of shape " +
                      input_shape_.str() + ", got " + x.shape().str());
+  if (input_ && x.dtype() != input_->dtype())
+    throw ValueError("Sequential '" + name() + "': input '" + input_->name() +
+                     "' expects dtype " + dtype_name(input_->dtype()) + ", got " +
+                     dtype_name(x.dtype()));
   Tensor h = x;
   for (const auto& l : layers_) h = (*l)(h, training);
   return {h};

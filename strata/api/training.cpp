@@ -14,6 +14,7 @@
 #include "strata/callbacks/progbar_logger.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
+#include "strata/layers/input_layer.hpp"
 
 namespace strata {
 
@@ -109,6 +110,20 @@ void Model::require_compiled(const char* who) const {
                      "' must be compiled first: call compile({.optimizer = ..., .loss = ...})");
 }
 
+DType Model::input_dtype(size_t i) const {
+  // A model built from Input(...) tensors knows each input's dtype; one without (a Sequential
+  // built from a shape) takes float32.
+  std::vector<SymbolicTensor> ins;
+  try {
+    ins = inputs();
+  } catch (const ValueError&) {
+    return DType::float32;
+  }
+  if (i < ins.size())
+    if (auto in = std::dynamic_pointer_cast<InputLayer>(ins[i].layer())) return in->dtype();
+  return DType::float32;
+}
+
 void Model::check_inputs(const std::string& who, const std::vector<Tensor>& x) const {
   const size_t n_in = graph_ ? graph_->inputs().size() : 1;
   if (x.size() != n_in)
@@ -116,7 +131,7 @@ void Model::check_inputs(const std::string& who, const std::vector<Tensor>& x) c
                      (n_in == 1 ? "" : "s") + ", got " + std::to_string(x.size()) + " arrays");
   for (size_t i = 0; i < x.size(); ++i) {
     const std::string what = n_in == 1 ? who : who + " (input " + std::to_string(i) + ")";
-    check_x(what, x[i]);
+    check_x(what, x[i], input_dtype(i));
     if (x[i].dim(0) != x[0].dim(0))
       throw ValueError(who + ": all inputs must have the same number of samples; input 0 has " +
                        std::to_string(x[0].dim(0)) + ", input " + std::to_string(i) + " has " +
@@ -139,7 +154,7 @@ void Model::check_data(const std::string& who, const std::vector<Tensor>& x,
         throw ValueError(what + ": y is undefined, but the output has a loss or metrics");
       continue;
     }
-    check_xy(what, x[0], y[i]);
+    check_xy(what, x[0], y[i], input_dtype(0));
     // Checked once for the whole array so the message can name the sample; the loss itself
     // would only see one batch.
     if (losses_[i] && losses_[i]->name() == "sparse_categorical_crossentropy")

@@ -121,5 +121,10 @@ Tensor crop(const Tensor& x, const Shape& out, const std::vector<int64_t>& offse
 Tensor dropout(const Tensor& x, float rate, uint64_t seed, uint64_t offset);
 // labels [N] (int32, int64 or integral float32) -> [N, num_classes] float32; not differentiable.
 Tensor one_hot(const Tensor& labels, int64_t num_classes);
+// Embedding lookup: table (V, D) float32, indices int32/int64 of any shape -> indices.shape + (D,)
+// float32, row k of the output = table[indices[k]]. Differentiable w.r.t. the table (the
+// gradient scatter-adds the output gradient's rows); throws ValueError naming the first index
+// outside [0, V) and its flat position.
+Tensor embedding_lookup(const Tensor& table, const Tensor& indices);
 
 }  // namespace strata::ops

@@ -93,6 +93,12 @@ void Backend::image_transform(const View&, const View&, const float*, bool, int,
   unsupported("image_transform");
 }
 
+void Backend::gather_rows(const View&, const View&, const View&) { unsupported("gather_rows"); }
+
+void Backend::scatter_add_rows(const View&, const View&, const View&) {
+  unsupported("scatter_add_rows");
+}
+
 std::vector<std::string> available_backends() {
   std::vector<std::string> names;
 #ifdef STRATA_WITH_ONEDNN

@@ -234,6 +234,14 @@ class Backend {
   // values). out: [N, C] float32, labels: [N]. Throws ValueError naming the first bad label when a
   // label is outside [0, C) or not integral.
   virtual void one_hot(const View& labels, const View& out) = 0;
+  // Row gather (embedding lookup): out[i, :] = table[indices[i], :]. table (V, D) float32;
+  // indices int32 or int64 of any shape, read flat (M elements); out float32 with M * D elements
+  // (any shape, e.g. indices' shape + (D,)). Throws ValueError naming the first index outside
+  // [0, V) and its flat position.
+  virtual void gather_rows(const View& table, const View& indices, const View& out);
+  // Its backward: table_grad[indices[i], :] += grad[i, :] (accumulates; repeated indices add up).
+  // grad float32 with M * D elements, table_grad (V, D) float32. Indices as for gather_rows.
+  virtual void scatter_add_rows(const View& grad, const View& indices, const View& table_grad);
   // Inverted-dropout mask: each element is 0 with probability `rate`, else 1 / (1 - rate).
   // Deterministic in (seed, offset): the same pair gives the same mask on every backend run.
   virtual void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset) = 0;

@@ -106,6 +106,10 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) con
     if (!fits)
       throw ValueError(who + ": input '" + inputs_[i].name() + "' expects shape " + want.str() +
                        ", got " + (x.defined() ? x.shape().str() : std::string("undefined")));
+    if (auto in = std::dynamic_pointer_cast<InputLayer>(inputs_[i].layer());
+        in && x.dtype() != in->dtype())
+      throw ValueError(who + ": input '" + inputs_[i].name() + "' expects dtype " +
+                       dtype_name(in->dtype()) + ", got " + dtype_name(x.dtype()));
     values[inputs_[i].node().get()] = {x};
   }
   for (const auto& n : nodes_) {

@@ -7,10 +7,10 @@
 namespace strata {
 
 InputLayer::InputLayer(Shape shape, InputOptions o)
-    : Layer("InputLayer", o.name), batch_shape_(shape.with_front(-1)) {
-  if (o.dtype != DType::float32)
+    : Layer("InputLayer", o.name), batch_shape_(shape.with_front(-1)), dtype_(o.dtype) {
+  if (o.dtype != DType::float32 && o.dtype != DType::int32 && o.dtype != DType::int64)
     throw ValueError(label() + ": dtype " + dtype_name(o.dtype) +
-                     " is not supported for inputs yet; use float32");
+                     " is not supported for inputs; use float32, int32 or int64");
   for (int64_t d : shape)
     if (d <= 0)
       throw ValueError(label() + ": shape dimensions must be positive, got " + shape.str());
@@ -30,7 +30,7 @@ nlohmann::json InputLayer::get_config() const {
   nlohmann::json shape = nlohmann::json::array({nullptr});
   for (int i = 1; i < batch_shape_.rank(); ++i) shape.push_back(batch_shape_[i]);
   c["batch_input_shape"] = std::move(shape);
-  c["dtype"] = "float32";
+  c["dtype"] = dtype_name(dtype_);
   c["sparse"] = false;
   c["ragged"] = false;
   c["name"] = name();
@@ -60,6 +60,7 @@ std::shared_ptr<InputLayer> InputLayer::from_config(const nlohmann::json& config
     sample.push_back(dims[i].get<int64_t>());
   }
   // dtype is a string (Keras 2) or a DTypePolicy object (Keras 3, mixed precision in Keras 2).
+  DType input_dtype = DType::float32;
   if (r.optional<nlohmann::json>("dtype")) {
     const nlohmann::json& d = r.raw().at("dtype");
     std::string dtype;
@@ -68,12 +69,14 @@ std::shared_ptr<InputLayer> InputLayer::from_config(const nlohmann::json& config
              d["config"].contains("name") && d["config"]["name"].is_string())
       dtype = d["config"]["name"].get<std::string>();
     else r.fail("'dtype' must be a dtype name or a DTypePolicy, got " + d.dump());
-    if (dtype != "float32")
-      r.fail("'dtype' is " + dtype + ", but only float32 inputs are supported");
+    if (dtype == "int32") input_dtype = DType::int32;
+    else if (dtype == "int64") input_dtype = DType::int64;
+    else if (dtype != "float32")
+      r.fail("'dtype' is " + dtype + ", but only float32, int32 and int64 inputs are supported");
   }
   if (r.get_or<bool>("sparse", false)) r.fail("'sparse' inputs are not supported");
   if (r.get_or<bool>("ragged", false)) r.fail("'ragged' inputs are not supported");
-  return std::make_shared<InputLayer>(Shape(sample), InputOptions{r.name()});
+  return std::make_shared<InputLayer>(Shape(sample), InputOptions{r.name(), input_dtype});
 }
 
 }  // namespace strata

@@ -14,7 +14,8 @@ namespace strata {
 
 struct InputOptions {
   std::string name;
-  // Only float32 inputs exist so far; other dtypes are refused rather than silently converted.
+  // float32 (features) or int32/int64 (token ids, e.g. for Embedding). Models check that the
+  // tensors they are given have this dtype.
   DType dtype = DType::float32;
 };
 
@@ -26,6 +27,7 @@ class InputLayer : public Layer {
   InputLayer(Shape shape, InputOptions o = {});
   // The sample shape with the unknown batch dimension in front, e.g. (None, 28, 28, 1).
   const Shape& batch_shape() const { return batch_shape_; }
+  DType dtype() const { return dtype_; }
   Shape compute_output_shape(const Shape& in) const override { return in; }
   nlohmann::json get_config() const override;
 
@@ -34,6 +36,7 @@ class InputLayer : public Layer {
 
  private:
   Shape batch_shape_;
+  DType dtype_ = DType::float32;
 };
 
 // A new InputLayer's output tensor.

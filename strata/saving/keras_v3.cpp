@@ -15,6 +15,7 @@
 #include "strata/io/atomic_file.hpp"
 #include "strata/io/hdf5.hpp"
 #include "strata/io/zip.hpp"
+#include "strata/layers/time_distributed.hpp"
 #include "strata/saving/training_config.hpp"
 #include "strata/serialization/keras3_config.hpp"
 #include "strata/serialization/model_config.hpp"
@@ -61,6 +62,19 @@ std::vector<Tensor> own_variables(const Layer& layer) {
   return out;
 }
 
+// One layer's vars; a wrapper (TimeDistributed) has no variables of its own and saves its
+// wrapped layer under "layer/" (Keras 3 saves the Wrapper's `layer` attribute as a child).
+void walk(const Model& model, const std::string& prefix, std::vector<VarsEntry>& out);
+void push_layer(const Layer& l, const std::string& p, std::vector<VarsEntry>& out) {
+  out.push_back({p + "vars", l.name(), l.label(), own_variables(l)});
+  if (const auto* td = dynamic_cast<const TimeDistributed*>(&l)) {
+    if (const auto* nested = dynamic_cast<const Model*>(td->layer().get()))
+      walk(*nested, p + "layer/", out);
+    else
+      push_layer(*td->layer(), p + "layer/", out);
+  }
+}
+
 // saving_lib._save_state / _save_container_state: the model's own vars, then each of
 // model.layers under layers/<snake_case class, de-duplicated with _1, _2, ...>, recursing into
 // nested models.
@@ -80,7 +94,7 @@ void walk(const Model& model, const std::string& prefix, std::vector<VarsEntry>&
     if (const auto* nested = dynamic_cast<const Model*>(l.get()))
       walk(*nested, p, out);
     else
-      out.push_back({p + "vars", l->name(), l->label(), own_variables(*l)});
+      push_layer(*l, p, out);
   }
 }
 

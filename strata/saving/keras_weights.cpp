@@ -3,6 +3,7 @@
 #include <map>
 
 #include "strata/api/model.hpp"
+#include "strata/layers/time_distributed.hpp"
 
 namespace strata::keras_weights {
 
@@ -16,6 +17,15 @@ void collect_names(const Layer& layer, std::map<const TensorImpl*, std::string>&
   }
   for (const auto& e : layer.weight_entries())
     names.emplace(e.value.impl().get(), layer.name() + "/" + e.name + ":0");
+  // tf.keras builds a wrapped layer inside the wrapper's name scope: "time_distributed/kernel:0".
+  if (const auto* td = dynamic_cast<const TimeDistributed*>(&layer)) {
+    std::map<const TensorImpl*, std::string> inner;
+    collect_names(*td->layer(), inner);
+    for (auto& [impl, n] : inner) {
+      const auto slash = n.rfind('/');
+      names.emplace(impl, layer.name() + "/" + (slash == std::string::npos ? n : n.substr(slash + 1)));
+    }
+  }
 }
 
 }  // namespace

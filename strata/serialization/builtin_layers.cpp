@@ -11,6 +11,7 @@
 #include "strata/layers/depthwise_conv.hpp"
 #include "strata/layers/dot.hpp"
 #include "strata/layers/dropout.hpp"
+#include "strata/layers/embedding.hpp"
 #include "strata/layers/flatten.hpp"
 #include "strata/layers/global_pooling.hpp"
 #include "strata/layers/image_augmentation.hpp"
@@ -18,12 +19,15 @@
 #include "strata/layers/layer_normalization.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/normalization.hpp"
+#include "strata/layers/permute.hpp"
 #include "strata/layers/pooling.hpp"
 #include "strata/layers/prelu.hpp"
+#include "strata/layers/repeat_vector.hpp"
 #include "strata/layers/rescaling.hpp"
 #include "strata/layers/reshape.hpp"
 #include "strata/layers/spatial_dropout.hpp"
 #include "strata/layers/thresholded_relu.hpp"
+#include "strata/layers/time_distributed.hpp"
 #include "strata/layers/up_sampling2d.hpp"
 #include "strata/layers/zero_padding2d.hpp"
 
@@ -85,6 +89,10 @@ void register_builtin_layers(std::map<std::string, LayerFactory>& t) {
   add<Minimum>(t, "Minimum");
   add<Concatenate>(t, "Concatenate");
   add<Dot>(t, "Dot");
+  add<Embedding>(t, "Embedding");
+  add<RepeatVector>(t, "RepeatVector");
+  add<Permute>(t, "Permute");
+  add<TimeDistributed>(t, "TimeDistributed");
   // Older Keras spellings of the same classes.
   t["MaxPool2D"] = t["MaxPooling2D"];
   t["AvgPool2D"] = t["AveragePooling2D"];

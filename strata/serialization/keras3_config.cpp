@@ -7,6 +7,7 @@
 #include "strata/core/error.hpp"
 #include "strata/functional/graph_node.hpp"
 #include "strata/layers/input_layer.hpp"
+#include "strata/layers/time_distributed.hpp"
 #include "strata/serialization/layer_registry.hpp"
 
 namespace strata {
@@ -94,6 +95,9 @@ json layer_object(const Layer& layer, const std::optional<json>& build_input_sha
               {"class_name", layer.class_name()},
               {"config", keras3_layer_config(layer, base.value("config", json::object()))},
               {"registered_name", nullptr}};
+  // Keras 3's Wrapper.get_config serializes the wrapped layer as a full Keras 3 object.
+  if (const auto* td = dynamic_cast<const TimeDistributed*>(&layer))
+    obj["config"]["layer"] = layer_object(*td->layer(), std::nullopt);
   if (build_input_shape && !dynamic_cast<const InputLayer*>(&layer))
     obj["build_config"] = {{"input_shape", *build_input_shape}};
   return obj;

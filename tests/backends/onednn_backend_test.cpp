@@ -703,6 +703,62 @@ TEST_P(BackendConformance, OneHotNamesTheFirstBadLabel) {
             std::string::npos);
 }
 
+// ---- gather_rows / scatter_add_rows -----------------------------------------------------------
+
+TEST_P(BackendConformance, GatherRowsAndScatterAddRows) {
+  const int64_t v = 9, d = 70;  // d > 64: more than one column block in the scatter-add
+  const auto table = random_vec(v * d, -1.f, 1.f, 4);
+  std::vector<int32_t> ids32;
+  for (int i = 0; i < 600; ++i) ids32.push_back((i * 7 + i / 3) % v);  // many repeats
+  std::vector<int64_t> ids64(ids32.begin(), ids32.end());
+  const int64_t m = static_cast<int64_t>(ids32.size());
+  Dev t = upload(be(), table, Shape{v, d});
+  const auto grad = random_vec(m * d, -1.f, 1.f, 5);
+  std::vector<double> want_grad(static_cast<size_t>(v * d), 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t c = 0; c < d; ++c) want_grad[ids32[i] * d + c] += grad[i * d + c];
+  for (int pass = 0; pass < 2; ++pass) {
+    Dev ids = pass == 0 ? upload(be(), ids32, Shape{m / 4, 4}) : upload(be(), ids64, Shape{m});
+    Dev out = make(be(), Shape{m, d});
+    be().gather_rows(t.v, ids.v, out.v);
+    const auto got = download(be(), out.v);
+    for (int64_t i = 0; i < m; ++i)
+      ASSERT_EQ(std::vector<float>(got.begin() + i * d, got.begin() + (i + 1) * d),
+                std::vector<float>(table.begin() + ids32[i] * d, table.begin() + (ids32[i] + 1) * d))
+          << "row " << i;
+    Dev g = upload(be(), grad, Shape{m, d});
+    Dev tg = make(be(), Shape{v, d});
+    be().fill(tg.v, 0.0);
+    be().scatter_add_rows(g.v, ids.v, tg.v);
+    expect_close(download(be(), tg.v), want_grad, 1e-5, 1e-5);
+  }
+}
+
+TEST_P(BackendConformance, GatherRowsNamesTheFirstBadIndex) {
+  Dev t = make(be(), Shape{4, 3});
+  be().fill(t.v, 1.0);
+  Dev out = make(be(), Shape{3, 3});
+  for (const auto& [ids, part] : std::vector<std::pair<std::vector<int32_t>, std::string>>{
+           {{0, 4, 1}, "index 4 at position 1 is out of range [0, 4)"},
+           {{0, 1, -2}, "index -2 at position 2"}}) {
+    Dev i = upload(be(), ids, Shape{3});
+    try {
+      be().gather_rows(t.v, i.v, out.v);
+      ADD_FAILURE() << "expected ValueError";
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+    try {
+      be().scatter_add_rows(out.v, i.v, t.v);
+      ADD_FAILURE() << "expected ValueError";
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  }
+  Dev f = make(be(), Shape{3});
+  EXPECT_THROW(be().gather_rows(t.v, f.v, out.v), ValueError);  // float indices
+}
+
 // ---- dropout -------------------------------------------------------------------------------
 
 std::vector<float> mask_of(Backend& be, int64_t n, float rate, uint64_t seed, uint64_t offset) {

@@ -1,5 +1,6 @@
 #include "strata/backends/onednn/cpu_kernels.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "strata/backends/onednn/op_checks.hpp"
 #include "strata/backends/onednn/philox.hpp"
@@ -184,6 +186,70 @@ int64_t first_non_finite(const View& x) {
   for (int64_t i = b * kBlock; i < n; ++i)
     if (non_finite(d[i])) return i;
   return -1;
+}
+
+// ---- gather_rows / scatter_add_rows ----
+// oneDNN 2.6 has no gather primitive: plain loops, parallel over rows (gather) or over column
+// blocks (scatter-add, so repeated indices never race).
+
+namespace {
+
+int64_t index_at(const View& indices, int64_t i) {
+  return indices.dtype == DType::int32 ? static_cast<const int32_t*>(indices.data)[i]
+                                       : static_cast<const int64_t*>(indices.data)[i];
+}
+
+// Checks dtypes and sizes; returns (rows M, width D).
+std::pair<int64_t, int64_t> check_rows_op(const char* op, const View& table, const View& indices,
+                                          const View& rows, const char* rows_name) {
+  require_f32(op, table, "table");
+  require_f32(op, rows, rows_name);
+  if (indices.dtype != DType::int32 && indices.dtype != DType::int64)
+    op_error(op, std::string("indices must be int32 or int64, got ") + dtype_name(indices.dtype));
+  if (table.shape.rank() != 2)
+    op_error(op, "table must have shape (rows, width), got " + table.shape.str());
+  const int64_t m = indices.shape.numel(), d = table.shape[1];
+  if (rows.shape.numel() != m * d)
+    op_error(op, std::string(rows_name) + " must have " + std::to_string(m) + " x " +
+                     std::to_string(d) + " elements for indices " + indices.shape.str() +
+                     " and table " + table.shape.str() + ", got " + rows.shape.str());
+  const int64_t v = table.shape[0];
+  for (int64_t i = 0; i < m; ++i) {
+    const int64_t k = index_at(indices, i);
+    if (k < 0 || k >= v)
+      throw ValueError(std::string(op) + ": index " + std::to_string(k) + " at position " +
+                       std::to_string(i) + " is out of range [0, " + std::to_string(v) + ")");
+  }
+  return {m, d};
+}
+
+}  // namespace
+
+void gather_rows(const View& table, const View& indices, const View& out) {
+  const auto [m, d] = check_rows_op("gather_rows", table, indices, out, "out");
+  const float* t = table.f();
+  float* o = out.f();
+#pragma omp parallel for if (m * d >= kParallelMin)
+  for (int64_t i = 0; i < m; ++i)
+    std::memcpy(o + i * d, t + index_at(indices, i) * d, static_cast<size_t>(d) * sizeof(float));
+}
+
+void scatter_add_rows(const View& grad, const View& indices, const View& table_grad) {
+  const auto [m, d] = check_rows_op("scatter_add_rows", table_grad, indices, grad, "grad");
+  const float* g = grad.f();
+  float* t = table_grad.f();
+  constexpr int64_t kCols = 64;
+  const int64_t blocks = (d + kCols - 1) / kCols;
+#pragma omp parallel for if (m * d >= kParallelMin && blocks > 1)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t lo = b * kCols, hi = std::min(d, lo + kCols);
+    for (int64_t i = 0; i < m; ++i) {
+      float* dst = t + index_at(indices, i) * d;
+      const float* src = g + i * d;
+#pragma omp simd
+      for (int64_t c = lo; c < hi; ++c) dst[c] += src[c];
+    }
+  }
 }
 
 }  // namespace strata::onednn

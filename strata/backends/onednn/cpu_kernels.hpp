@@ -17,6 +17,10 @@ void one_hot(const View& labels, const View& out);
 // dropped when that word's top 24 bits, as a fraction of 2^24, fall below `rate`.
 void dropout_mask(const View& mask, float rate, uint64_t seed, uint64_t offset);
 int64_t first_non_finite(const View& x);
+// Embedding lookup and its backward. oneDNN 2.6 has no gather primitive, so these are plain
+// OpenMP loops.
+void gather_rows(const View& table, const View& indices, const View& out);
+void scatter_add_rows(const View& grad, const View& indices, const View& table_grad);
 
 // ---- image augmentation (cpu_image.cpp) ----
 void image_transform(const View& x, const View& y, const float* matrices, bool bilinear,

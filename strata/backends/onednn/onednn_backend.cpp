@@ -134,6 +134,12 @@ class OneDnnBackend final : public Backend {
     onednn::rmsprop_update(p, g, ms, mg, mom, lr, rho, momentum, eps);
   }
 
+  void gather_rows(const View& table, const View& indices, const View& out) override {
+    onednn::gather_rows(table, indices, out);
+  }
+  void scatter_add_rows(const View& grad, const View& indices, const View& table_grad) override {
+    onednn::scatter_add_rows(grad, indices, table_grad);
+  }
   int64_t first_non_finite(const View& x) override { return onednn::first_non_finite(x); }
 
   // ---- convolution: onednn_conv.cpp, onednn_deconv.cpp ----
