@@ -1,5 +1,7 @@
 #include "strata/layers/embedding.hpp"
 
+#include <cmath>
+
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
 #include "strata/serialization/config_reader.hpp"
@@ -57,11 +59,25 @@ void Embedding::build_weights(const Shape&) {
       add_weight("embeddings", Shape{o_.input_dim, o_.output_dim}, o_.embeddings_initializer);
 }
 
-Tensor Embedding::call(const Tensor& x, bool) {
+Tensor Embedding::call(const Tensor& in, bool) {
+  Tensor x = in;
+  if (x.dtype() == DType::float32) {
+    // Models saved by Keras 2 usually feed ids through a float32 Input (Keras casts inside the
+    // layer); whole numbers are accepted, anything else is refused rather than truncated.
+    const auto v = x.to_vector<float>();
+    std::vector<int32_t> ids(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] != std::floor(v[i]) || std::fabs(v[i]) > 2e9f)
+        throw ValueError(label() + ": token id " + std::to_string(v[i]) + " at position " +
+                         position_str(static_cast<int64_t>(i), x.shape()) + " of the input " +
+                         x.shape().str() + " is not a whole number");
+      ids[i] = static_cast<int32_t>(v[i]);
+    }
+    x = Tensor::from_vector(x.shape(), ids, x.backend());
+  }
   if (x.dtype() != DType::int32 && x.dtype() != DType::int64)
-    throw ValueError(label() + ": expects int32 or int64 token ids, got " +
-                     dtype_name(x.dtype()) + " of shape " + x.shape().str() +
-                     " (give the model an Input with .dtype = DType::int32)");
+    throw ValueError(label() + ": expects int32 or int64 token ids (or whole-number float32), got " +
+                     dtype_name(x.dtype()) + " of shape " + x.shape().str());
   // Checked on the host first so the message can name the position in the input's shape.
   const auto [pos, value] = x.dtype() == DType::int32
                                 ? first_bad_id(x.to_vector<int32_t>(), o_.input_dim)

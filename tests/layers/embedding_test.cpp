@@ -105,9 +105,18 @@ TEST(Embedding, OutOfRangeAndNegativeIdsNameLayerValueAndPosition) {
       {"index 4", "position 1"});
 }
 
-TEST(Embedding, FloatInputAndBadArgumentsRefused) {
+TEST(Embedding, WholeNumberFloatIdsAsKeras2FilesFeedThem) {
   Embedding e({.input_dim = 10, .output_dim = 2, .name = "tokens"});
-  test::expect_value_error([&] { e(Tensor::zeros({2, 3})); }, {"tokens", "int32", "float32"});
+  Tensor ints = Tensor::from_vector({2, 2}, std::vector<int32_t>{1, 9, 0, 3});
+  Tensor floats = Tensor::from_vector({2, 2}, std::vector<float>{1, 9, 0, 3});
+  EXPECT_EQ(e(floats).to_vector<float>(), e(ints).to_vector<float>());
+  test::expect_value_error([&] { e(Tensor::from_vector({1, 2}, std::vector<float>{1, 2.5f})); },
+                           {"tokens", "2.5", "position (0, 1)", "not a whole number"});
+  test::expect_value_error([&] { e(Tensor::from_vector({1, 2}, std::vector<float>{1, 12})); },
+                           {"tokens", "index 12", "out of range"});
+}
+
+TEST(Embedding, BadArgumentsRefused) {
   test::expect_value_error([] { Embedding(0, 4); }, {"input_dim"});
   test::expect_value_error([] { Embedding(4, 0); }, {"output_dim"});
   test::expect_value_error([] { Embedding e2({.input_dim = 4, .output_dim = 2, .mask_zero = true}); },
