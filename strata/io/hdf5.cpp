@@ -62,6 +62,29 @@ class Scoped {
   herr_t (*closer_)(hid_t);
 };
 
+// An open dataset or attribute with its type and data space; `problem` says what could not be
+// opened (null when all three are).
+struct Opened {
+  Scoped obj, type, space;
+  const char* problem;
+};
+
+Opened open_dataset(hid_t group, const std::string& name) {
+  const hid_t d = H5Dopen2(group, name.c_str(), H5P_DEFAULT);
+  const hid_t t = d >= 0 ? H5Dget_type(d) : -1, sp = d >= 0 ? H5Dget_space(d) : -1;
+  return {Scoped(d, H5Dclose), Scoped(t, H5Tclose), Scoped(sp, H5Sclose),
+          d < 0 ? "cannot open dataset"
+          : (t < 0 || sp < 0) ? "cannot read the type or shape of dataset" : nullptr};
+}
+
+Opened open_attribute(hid_t object, const std::string& name) {
+  const hid_t a = H5Aopen(object, name.c_str(), H5P_DEFAULT);
+  const hid_t t = a >= 0 ? H5Aget_type(a) : -1, sp = a >= 0 ? H5Aget_space(a) : -1;
+  return {Scoped(a, H5Aclose), Scoped(t, H5Tclose), Scoped(sp, H5Sclose),
+          a < 0 ? "cannot open attribute"
+          : (t < 0 || sp < 0) ? "cannot read the type or shape of attribute" : nullptr};
+}
+
 // The deepest description on HDF5's error stack (then clears it).
 std::string hdf5_message() {
   std::string msg;
@@ -339,11 +362,9 @@ std::vector<std::string> Group::children(Order order) const {
 ObjectInfo Group::dataset_info(const std::string& name) const {
   const std::string where = child_path(name);
   if (!has_dataset(name)) fail("no such dataset", where);
-  Scoped d(H5Dopen2(handle_->id, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d.ok()) fail("cannot open dataset", where);
-  Scoped type(H5Dget_type(d.get()), H5Tclose);
-  Scoped space(H5Dget_space(d.get()), H5Sclose);
-  if (!type.ok() || !space.ok()) fail("cannot read the type or shape of dataset", where);
+  const Opened o = open_dataset(handle_->id, name);
+  if (o.problem) fail(o.problem, where);
+  const Scoped &type = o.type, &space = o.space;
   ObjectInfo info;
   info.type = type_info(type.get());
   uint64_t n = 0;
@@ -355,11 +376,9 @@ ObjectInfo Group::dataset_info(const std::string& name) const {
 FloatArray Group::read_dataset(const std::string& name) const {
   const std::string where = child_path(name);
   if (!has_dataset(name)) fail("no such dataset", where);
-  Scoped d(H5Dopen2(handle_->id, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d.ok()) fail("cannot open dataset", where);
-  Scoped type(H5Dget_type(d.get()), H5Tclose);
-  Scoped space(H5Dget_space(d.get()), H5Sclose);
-  if (!type.ok() || !space.ok()) fail("cannot read the type or shape of dataset", where);
+  const Opened o = open_dataset(handle_->id, name);
+  if (o.problem) fail(o.problem, where);
+  const Scoped &d = o.obj, &type = o.type, &space = o.space;
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     fail("dataset is not numeric (cannot read it as float32):", where);
@@ -405,8 +424,9 @@ std::vector<int64_t> Group::read_int64_dataset(const std::string& name,
   // float32 cannot hold every int64 (an iteration count above 2^24, say).
   FloatArray checked = read_dataset(name);
   const std::string where = child_path(name);
-  Scoped d(H5Dopen2(handle_->id, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d.ok()) fail("cannot open dataset", where);
+  const Opened o = open_dataset(handle_->id, name);
+  if (o.problem) fail(o.problem, where);
+  const Scoped& d = o.obj;
   std::vector<int64_t> out(checked.values.size());
   if (!out.empty() &&
       H5Dread(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
@@ -476,11 +496,9 @@ std::vector<std::string> Group::attr_names() const {
 ObjectInfo Group::attr_info(const std::string& name) const {
   const std::string where = path_ + " @" + name;
   if (!has_attr(name)) fail("no such attribute", where);
-  Scoped a(H5Aopen(handle_->id, name.c_str(), H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) fail("cannot open attribute", where);
-  Scoped type(H5Aget_type(a.get()), H5Tclose);
-  Scoped space(H5Aget_space(a.get()), H5Sclose);
-  if (!type.ok() || !space.ok()) fail("cannot read the type or shape of attribute", where);
+  const Opened o = open_attribute(handle_->id, name);
+  if (o.problem) fail(o.problem, where);
+  const Scoped &type = o.type, &space = o.space;
   ObjectInfo info;
   info.type = type_info(type.get());
   uint64_t n = 0;
@@ -492,11 +510,9 @@ ObjectInfo Group::attr_info(const std::string& name) const {
 std::vector<std::string> Group::read_string_array_attr(const std::string& name) const {
   const std::string where = path_ + " @" + name;
   if (!has_attr(name)) fail("no such attribute", where);
-  Scoped a(H5Aopen(handle_->id, name.c_str(), H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) fail("cannot open attribute", where);
-  Scoped type(H5Aget_type(a.get()), H5Tclose);
-  Scoped space(H5Aget_space(a.get()), H5Sclose);
-  if (!type.ok() || !space.ok()) fail("cannot read the type or shape of attribute", where);
+  const Opened o = open_attribute(handle_->id, name);
+  if (o.problem) fail(o.problem, where);
+  const Scoped &a = o.obj, &type = o.type, &space = o.space;
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_STRING) {
     std::vector<int64_t> shape;
@@ -543,11 +559,9 @@ std::vector<std::string> Group::read_keras_string_list(const std::string& name) 
 std::vector<double> Group::read_numeric_attr(const std::string& name) const {
   const std::string where = path_ + " @" + name;
   if (!has_attr(name)) fail("no such attribute", where);
-  Scoped a(H5Aopen(handle_->id, name.c_str(), H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) fail("cannot open attribute", where);
-  Scoped type(H5Aget_type(a.get()), H5Tclose);
-  Scoped space(H5Aget_space(a.get()), H5Sclose);
-  if (!type.ok() || !space.ok()) fail("cannot read the type or shape of attribute", where);
+  const Opened o = open_attribute(handle_->id, name);
+  if (o.problem) fail(o.problem, where);
+  const Scoped &a = o.obj, &type = o.type, &space = o.space;
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) fail("attribute is not numeric:", where);
   std::vector<int64_t> shape;
