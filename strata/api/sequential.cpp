@@ -80,8 +80,13 @@ std::vector<Tensor> Sequential::call_all(const std::vector<Tensor>& xs, bool tra
     throw ValueError("Sequential '" + name() + "': input '" + input_->name() +
                      "' expects dtype " + dtype_name(input_->dtype()) + ", got " +
                      dtype_name(x.dtype()));
-  Tensor h = x;
-  for (const auto& l : layers_) h = (*l)(h, training);
+  Tensor h = x, mask;
+  for (const auto& l : layers_) {
+    const std::vector<Tensor> in{h}, in_mask{mask};
+    h = mask.defined() ? l->call_masked(in, in_mask, training).at(0) : (*l)(h, training);
+    const auto out_mask = l->compute_mask(in, in_mask);
+    mask = out_mask.empty() ? Tensor() : out_mask[0];
+  }
   return {h};
 }
 

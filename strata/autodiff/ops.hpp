@@ -127,4 +127,17 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes);
 // outside [0, V) and its flat position.
 Tensor embedding_lookup(const Tensor& table, const Tensor& indices);
 
+// ---- recurrent (ops_rnn.cpp) ----------------------------------------------------------------
+struct RnnOutputs {
+  Tensor sequence;  // (N, T, U): the output of every step, at the index of its input step
+  Tensor h;         // (N, U): the state after the last processed step
+  Tensor c;         // (N, U): LSTM's cell state after it; undefined for other cells
+};
+// A whole recurrent layer on the backend's fused RNN primitive (see Backend::rnn_forward for the
+// layouts): x (N, T, I) float32, kernel (I, G·U), recurrent (U, G·U), bias in Keras layout or
+// undefined (zeros), h0 / c0 (N, U) or undefined (zeros). Differentiable w.r.t. every defined
+// input. Throws ValueError naming the op and the shapes on a mismatch or T == 0.
+RnnOutputs rnn(const RnnParams& p, const Tensor& x, const Tensor& h0, const Tensor& c0,
+               const Tensor& kernel, const Tensor& recurrent, const Tensor& bias);
+
 }  // namespace strata::ops

@@ -109,6 +109,7 @@ void Tensor::copy_(const Tensor& src) {
     throw ValueError("copy_: source " + src.shape().str() + " " + dtype_name(src.dtype()) +
                      " does not match destination " + shape().str() + " " +
                      dtype_name(dtype()));
+  bump_version();
   if (&src.backend() == &backend()) {
     backend().copy(data(), src.data(), nbytes());
   } else {

@@ -35,6 +35,9 @@ struct TensorImpl {
   // probabilities, as Keras' TF backend does with _keras_logits. Set also under NoGrad.
   std::shared_ptr<TensorImpl> logits;
   const char* logits_of = nullptr;
+  // Bumped whenever the values are overwritten in place (copy_, optimizer updates), so caches of
+  // derived data (an RNN's reordered weights) know when they are stale.
+  uint64_t version = 0;
   void* data() const { return static_cast<char*>(buffer->data()) + offset; }
 };
 
@@ -105,6 +108,9 @@ class Tensor {
   Tensor clone() const;
   // Copies `src`'s values into this tensor's buffer (shapes must match in numel and dtype).
   void copy_(const Tensor& src);
+  // See TensorImpl::version. Identical for views of the same impl only.
+  uint64_t version() const { return impl_->version; }
+  void bump_version() const { ++impl_->version; }
 
   // Rows [begin, end) along the first dimension, sharing memory (no copy, not differentiable).
   Tensor slice_rows(int64_t begin, int64_t end) const;

@@ -131,3 +131,31 @@ Backend& default_backend() {
 }
 
 }  // namespace strata
+
+namespace strata {
+
+int rnn_gates(RnnCell cell) {
+  switch (cell) {
+    case RnnCell::simple: return 1;
+    case RnnCell::lstm: return 4;
+    case RnnCell::gru:
+    case RnnCell::gru_reset_after: return 3;
+  }
+  return 1;
+}
+
+PayloadPtr Backend::rnn_forward(const RnnParams&, const View&, const View*, const View*,
+                                const View&, const View&, const View*, const View&, const View&,
+                                const View*, bool) {
+  unsupported("rnn_forward");
+}
+
+void Backend::rnn_backward(const RnnParams&, const Payload&, const View&, const View*,
+                           const View*, const View&, const View&, const View*, const View&,
+                           const View&, const View*, const View&, const View*, const View*,
+                           const View&, const View*, const View*, const View&, const View&,
+                           const View*) {
+  unsupported("rnn_backward");
+}
+
+}  // namespace strata

@@ -104,6 +104,30 @@ enum class PoolKind { max, average };  // average excludes padding, as Keras
 enum class BinaryOp { add, sub, mul, div, max, min, gt };
 enum class ReduceOp { sum, mean, max, min };
 
+// A recurrent layer's cell, in Keras' terms. gru is GRU(reset_after=False) (the reset gate
+// scales h before the recurrent product: oneDNN's gru); gru_reset_after is GRU(reset_after=True)
+// (oneDNN's linear-before-reset lbr_gru).
+enum class RnnCell { simple, lstm, gru, gru_reset_after };
+
+// Gates per cell: simple 1, lstm 4 (i, f, c, o), gru / gru_reset_after 3 (z, r, h).
+int rnn_gates(RnnCell cell);
+
+// One recurrent layer over a whole sequence. Weights are in Keras layout: kernel (I, G·U),
+// recurrent (U, G·U), bias (G·U) — or (2, 3·U) for gru_reset_after, row 0 the input bias and
+// row 1 the recurrent bias. `activation` is the simple cell's (tanh, relu or logistic); LSTM and
+// GRU always use sigmoid gates and tanh.
+struct RnnParams {
+  RnnCell cell = RnnCell::lstm;
+  EltwiseAlg activation = EltwiseAlg::tanh;
+  // Runs from the last time step to the first (Keras go_backwards); outputs stay at the index of
+  // the input step they belong to.
+  bool reverse = false;
+  // Non-zero: the caller promises kernel/recurrent/bias hold the same values as on an earlier
+  // call with the same weights_key and buffers, so a backend may reuse its reordered copy of them
+  // (inference keeps weights in the primitive's preferred layout across batches).
+  uint64_t weights_key = 0;
+};
+
 // Counters that show the steady state: after a warm-up batch, training creates no primitives
 // and takes no memory from the system.
 struct BackendStats {
@@ -228,6 +252,26 @@ class Backend {
   // coordinates that are NaN, infinite or beyond ±2^40 read fill_value.
   virtual void image_transform(const View& x, const View& y, const float* matrices,
                                bool bilinear, int fill_mode, float fill_value);
+
+  // ---- recurrent layers ---------------------------------------------------------------------
+  // x (N, T, I) batch-major; h0 / c0 (N, U) initial states or null (zeros; c0 LSTM only); bias
+  // null = zeros. Writes y (N, T, U), every step's output h_t at the index of its input step;
+  // h_last (N, U) the state after the last processed step and, for LSTM, c_last (N, U).
+  // With `training` it returns what rnn_backward needs (the primitive's workspace); otherwise
+  // the payload may be null.
+  virtual PayloadPtr rnn_forward(const RnnParams& p, const View& x, const View* h0,
+                                 const View* c0, const View& kernel, const View& recurrent,
+                                 const View* bias, const View& y, const View& h_last,
+                                 const View* c_last, bool training);
+  // Backward of a training-mode rnn_forward with the same arguments. dy (N, T, U); dh_last /
+  // dc_last null = zero. Overwrites dx, dkernel, drecurrent and, when non-null, dh0, dc0, dbias.
+  virtual void rnn_backward(const RnnParams& p, const Payload& saved, const View& x,
+                            const View* h0, const View* c0, const View& kernel,
+                            const View& recurrent, const View* bias, const View& y,
+                            const View& h_last, const View* c_last, const View& dy,
+                            const View* dh_last, const View* dc_last, const View& dx,
+                            const View* dh0, const View* dc0, const View& dkernel,
+                            const View& drecurrent, const View* dbias);
 
   // ---- indexing / random ------------------------------------------------------------------
   // out[i, c] = (labels[i] == c) ? 1 : 0 for labels of dtype int32, int64 or float32 (integral

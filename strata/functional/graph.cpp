@@ -97,7 +97,7 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) con
   if (xs.size() != inputs_.size())
     throw ValueError(who + ": expects " + std::to_string(inputs_.size()) + " input" +
                      (inputs_.size() == 1 ? "" : "s") + ", got " + std::to_string(xs.size()));
-  std::map<const GraphNode*, std::vector<Tensor>> values;
+  std::map<const GraphNode*, std::vector<Tensor>> values, masks;
   for (size_t i = 0; i < xs.size(); ++i) {
     const Shape& want = inputs_[i].shape();
     const Tensor& x = xs[i];
@@ -114,10 +114,20 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) con
   }
   for (const auto& n : nodes_) {
     if (n->inputs.empty()) continue;
-    std::vector<Tensor> args;
-    for (const auto& t : n->inputs)
-      args.push_back(values.at(t.node().get())[static_cast<size_t>(t.index())]);
-    values[n.get()] = n->layer->call_on(args, training);
+    std::vector<Tensor> args, arg_masks;
+    bool any_mask = false;
+    for (const auto& t : n->inputs) {
+      const auto i = static_cast<size_t>(t.index());
+      args.push_back(values.at(t.node().get())[i]);
+      const auto& m = masks[t.node().get()];
+      arg_masks.push_back(i < m.size() ? m[i] : Tensor());
+      any_mask = any_mask || arg_masks.back().defined();
+    }
+    // Layers that make masks (Embedding, Masking) do so without an input mask, so every layer
+    // is asked; most answer with no mask at all.
+    values[n.get()] = any_mask ? n->layer->call_masked(args, arg_masks, training)
+                               : n->layer->call_on(args, training);
+    masks[n.get()] = n->layer->compute_mask(args, arg_masks);
   }
   std::vector<Tensor> out;
   for (const auto& t : outputs_) out.push_back(values.at(t.node().get())[static_cast<size_t>(t.index())]);

@@ -85,6 +85,17 @@ std::vector<Tensor> Layer::call_on(const std::vector<Tensor>& inputs, bool train
   return {(*this)(inputs[0], training)};
 }
 
+std::vector<Tensor> Layer::compute_mask(const std::vector<Tensor>& /*inputs*/,
+                                        const std::vector<Tensor>& masks) const {
+  if (!supports_masking() || masks.empty() || !masks[0].defined()) return {};
+  return {masks[0]};
+}
+
+std::vector<Tensor> Layer::call_masked(const std::vector<Tensor>& inputs,
+                                       const std::vector<Tensor>& /*masks*/, bool training) {
+  return call_on(inputs, training);
+}
+
 void Layer::mark_built(const Shape& input_shape) {
   input_shape_ = input_shape;
   built_ = true;

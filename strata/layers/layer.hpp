@@ -85,6 +85,23 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual std::vector<Shape> build_for(const std::vector<Shape>& inputs);
   virtual std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training);
 
+  // ---- masking (Keras' _keras_mask) ----------------------------------------------------------
+  // A mask marks the time steps of a sequence to use: float32 (N, T) of 1 (use) and 0 (skip),
+  // made by Embedding(mask_zero) and Masking, consumed by recurrent, attention and pooling
+  // layers. Models carry each tensor's mask from layer to layer.
+  //
+  // True when the layer passes its input's mask on unchanged (Dense, Dropout, activations, ...).
+  virtual bool supports_masking() const { return false; }
+  // The output masks (one per output; undefined = none) for `inputs` and their `masks`
+  // (undefined where an input has none). Default: the first input's mask on every output when
+  // supports_masking(), else none.
+  virtual std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                           const std::vector<Tensor>& masks) const;
+  // Runs the layer on `inputs` with their masks. Layers that consume masks override it; the
+  // default ignores the masks and runs call_on.
+  virtual std::vector<Tensor> call_masked(const std::vector<Tensor>& inputs,
+                                          const std::vector<Tensor>& masks, bool training);
+
   // Keras config: name, trainable, dtype and the layer's own arguments.
   virtual nlohmann::json get_config() const;
 

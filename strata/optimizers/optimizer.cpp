@@ -96,6 +96,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& params) {
   for (size_t i : todo) {
     const Tensor& p = params[i];
     update(p, p.grad(), slots_for(p), step);
+    p.bump_version();
   }
   iterations_ = step;
 }
