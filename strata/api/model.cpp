@@ -64,8 +64,22 @@ Shape Model::compute_output_shape(const Shape& input_shape) const {
   return output_shape();
 }
 
-std::vector<Tensor> Model::call_all(const std::vector<Tensor>& xs, bool training) {
-  return graph_->run(xs, training);
+std::vector<Tensor> Model::call_all(const std::vector<Tensor>& xs,
+                                    const std::vector<Tensor>& masks, bool training) {
+  return graph_->run(xs, masks, training, &last_output_masks_);
+}
+
+std::vector<Tensor> Model::call_masked(const std::vector<Tensor>& xs,
+                                       const std::vector<Tensor>& masks, bool training) {
+  // Models without a graph (Sequential) override call_all.
+  return call_all(xs, masks, training);
+}
+
+std::vector<Tensor> Model::compute_mask(const std::vector<Tensor>&,
+                                        const std::vector<Tensor>&) const {
+  for (const auto& m : last_output_masks_)
+    if (m.defined()) return last_output_masks_;
+  return {};
 }
 
 Tensor Model::call(const Tensor& x, bool training) {
@@ -85,7 +99,7 @@ std::vector<Shape> Model::build_for(const std::vector<Shape>& shapes) {
   for (size_t i = 0; i < shapes.size(); ++i) {
     const Shape& want = ins[i].shape();
     bool fits = shapes[i].rank() == want.rank();
-    for (int d = 1; fits && d < want.rank(); ++d) fits = shapes[i][d] == want[d];
+    for (int d = 1; fits && d < want.rank(); ++d) fits = want[d] < 0 || shapes[i][d] == want[d];
     if (!fits)
       throw ValueError("model '" + name() + "': input '" + ins[i].name() + "' expects shape " +
                        want.str() + ", got " + shapes[i].str());

@@ -131,6 +131,11 @@ class Model : public Layer {
   std::vector<Tensor> non_trainable_weights() const override;
   std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
   std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
+  // A nested model takes its inputs' masks and passes on the masks its layers give its outputs.
+  std::vector<Tensor> call_masked(const std::vector<Tensor>& inputs,
+                                  const std::vector<Tensor>& masks, bool training) override;
+  std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& masks) const override;
 
   void compile(CompileOptions options);
   bool compiled() const { return compiled_; }
@@ -186,8 +191,15 @@ class Model : public Layer {
  protected:
   // For subclasses that define their own structure (Sequential).
   Model(std::string class_name, std::string name);
-  // Runs the model on one tensor per input.
-  virtual std::vector<Tensor> call_all(const std::vector<Tensor>& xs, bool training);
+  // Runs the model on one tensor per input (and their masks; undefined or empty = none), keeping
+  // the outputs' masks for compute_mask.
+  std::vector<Tensor> call_all(const std::vector<Tensor>& xs, bool training) {
+    return call_all(xs, {}, training);
+  }
+  virtual std::vector<Tensor> call_all(const std::vector<Tensor>& xs,
+                                       const std::vector<Tensor>& masks, bool training);
+  // The masks of the outputs of the latest call (a model nested in another passes them on).
+  std::vector<Tensor> last_output_masks_;
   Tensor call(const Tensor& x, bool training) override;
   void check_input(const Shape& shape) const override;
 

@@ -66,13 +66,14 @@ Shape Sequential::output_shape() const {
   return cur;
 }
 
-std::vector<Tensor> Sequential::call_all(const std::vector<Tensor>& xs, bool training) {
+std::vector<Tensor> Sequential::call_all(const std::vector<Tensor>& xs,
+                                         const std::vector<Tensor>& masks, bool training) {
   if (xs.size() != 1)
     throw ValueError("Sequential '" + name() + "': expects 1 input, got " +
                      std::to_string(xs.size()));
   const Tensor& x = xs[0];
   bool fits = x.rank() == input_shape_.rank();
-  for (int i = 1; fits && i < x.rank(); ++i) fits = x.dim(i) == input_shape_[i];
+  for (int i = 1; fits && i < x.rank(); ++i) fits = input_shape_[i] < 0 || x.dim(i) == input_shape_[i];
   if (!fits)
     throw ValueError("Sequential '" + name() + "': expected input of shape " +
                      input_shape_.str() + ", got " + x.shape().str());
@@ -80,13 +81,14 @@ std::vector<Tensor> Sequential::call_all(const std::vector<Tensor>& xs, bool tra
     throw ValueError("Sequential '" + name() + "': input '" + input_->name() +
                      "' expects dtype " + dtype_name(input_->dtype()) + ", got " +
                      dtype_name(x.dtype()));
-  Tensor h = x, mask;
+  Tensor h = x, mask = masks.empty() ? Tensor() : masks[0];
   for (const auto& l : layers_) {
     const std::vector<Tensor> in{h}, in_mask{mask};
     h = mask.defined() ? l->call_masked(in, in_mask, training).at(0) : (*l)(h, training);
     const auto out_mask = l->compute_mask(in, in_mask);
     mask = out_mask.empty() ? Tensor() : out_mask[0];
   }
+  last_output_masks_ = {mask};
   return {h};
 }
 

@@ -38,7 +38,8 @@ class Sequential : public Model {
   std::vector<std::shared_ptr<GraphNode>> graph_nodes() const override;
 
  protected:
-  std::vector<Tensor> call_all(const std::vector<Tensor>& xs, bool training) override;
+  std::vector<Tensor> call_all(const std::vector<Tensor>& xs, const std::vector<Tensor>& masks,
+                               bool training) override;
 
  private:
   std::shared_ptr<InputLayer> input_;

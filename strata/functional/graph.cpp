@@ -93,6 +93,11 @@ Graph::Graph(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
 }
 
 std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) const {
+  return run(xs, {}, training, nullptr);
+}
+
+std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, const std::vector<Tensor>& in_masks,
+                               bool training, std::vector<Tensor>* out_masks) const {
   const std::string who = "model '" + owner_ + "'";
   if (xs.size() != inputs_.size())
     throw ValueError(who + ": expects " + std::to_string(inputs_.size()) + " input" +
@@ -102,7 +107,7 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) con
     const Shape& want = inputs_[i].shape();
     const Tensor& x = xs[i];
     bool fits = x.defined() && x.rank() == want.rank();
-    for (int d = 1; fits && d < x.rank(); ++d) fits = x.dim(d) == want[d];
+    for (int d = 1; fits && d < x.rank(); ++d) fits = want[d] < 0 || x.dim(d) == want[d];
     if (!fits)
       throw ValueError(who + ": input '" + inputs_[i].name() + "' expects shape " + want.str() +
                        ", got " + (x.defined() ? x.shape().str() : std::string("undefined")));
@@ -111,6 +116,7 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) con
       throw ValueError(who + ": input '" + inputs_[i].name() + "' expects dtype " +
                        dtype_name(in->dtype()) + ", got " + dtype_name(x.dtype()));
     values[inputs_[i].node().get()] = {x};
+    if (i < in_masks.size() && in_masks[i].defined()) masks[inputs_[i].node().get()] = {in_masks[i]};
   }
   for (const auto& n : nodes_) {
     if (n->inputs.empty()) continue;
@@ -130,7 +136,15 @@ std::vector<Tensor> Graph::run(const std::vector<Tensor>& xs, bool training) con
     masks[n.get()] = n->layer->compute_mask(args, arg_masks);
   }
   std::vector<Tensor> out;
-  for (const auto& t : outputs_) out.push_back(values.at(t.node().get())[static_cast<size_t>(t.index())]);
+  if (out_masks) out_masks->clear();
+  for (const auto& t : outputs_) {
+    const auto i = static_cast<size_t>(t.index());
+    out.push_back(values.at(t.node().get())[i]);
+    if (out_masks) {
+      const auto& m = masks[t.node().get()];
+      out_masks->push_back(i < m.size() ? m[i] : Tensor());
+    }
+  }
   return out;
 }
 

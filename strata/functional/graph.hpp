@@ -32,6 +32,10 @@ class Graph {
 
   // Runs the graph on one tensor per input; checks their count and shapes (naming the input).
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, bool training) const;
+  // The same with a mask per input (undefined = none); `output_masks`, when non-null, receives
+  // the outputs' masks (what a model nested in another passes on).
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const std::vector<Tensor>& input_masks,
+                          bool training, std::vector<Tensor>* output_masks) const;
 
  private:
   std::string owner_;

@@ -9,6 +9,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
+#include "strata/initializers/orthogonal.hpp"
 
 namespace strata {
 
@@ -40,6 +41,8 @@ InitializerPtr initializer_from_config(const std::string& class_name, const json
     return std::make_shared<TruncatedNormal>(RandomNormalOptions{num("mean", 0), num("stddev", 0.05), seed});
   if (class_name == "RandomUniform")
     return std::make_shared<RandomUniform>(RandomUniformOptions{num("minval", -0.05), num("maxval", 0.05), seed});
+  if (class_name == "Orthogonal")
+    return std::make_shared<Orthogonal>(OrthogonalOptions{num("gain", 1.0), seed});
   if (class_name == "VarianceScaling") {
     VarianceScalingOptions o{num("scale", 1.0), "fan_in", "truncated_normal", seed};
     if (config.contains("mode")) o.mode = config["mode"].get<std::string>();
@@ -188,6 +191,7 @@ InitializerPtr get_initializer(const std::string& name) {
       {"random_normal", [] { return std::make_shared<RandomNormal>(); }},
       {"random_uniform", [] { return std::make_shared<RandomUniform>(); }},
       {"truncated_normal", [] { return std::make_shared<TruncatedNormal>(); }},
+      {"orthogonal", [] { return std::make_shared<Orthogonal>(); }},
   };
   // Keras accepts the class name too (GlorotUniform) and the aliases "uniform"/"normal".
   std::string key;

@@ -18,6 +18,8 @@ struct ActivationOptions {
 class Activation : public Layer {
   STRATA_LAYER(Activation)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Activation> from_config(const nlohmann::json& config);
   explicit Activation(ActivationOptions o);

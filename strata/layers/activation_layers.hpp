@@ -24,6 +24,8 @@ struct ReLUOptions {
 class ReLU : public Layer {
   STRATA_LAYER(ReLU)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<ReLU> from_config(const nlohmann::json& config);
   explicit ReLU(ReLUOptions o = {});
@@ -45,6 +47,8 @@ struct LeakyReLUOptions {
 class LeakyReLU : public Layer {
   STRATA_LAYER(LeakyReLU)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<LeakyReLU> from_config(const nlohmann::json& config);
   explicit LeakyReLU(LeakyReLUOptions o = {});
@@ -87,6 +91,8 @@ struct ELUOptions {
 class ELU : public Layer {
   STRATA_LAYER(ELU)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<ELU> from_config(const nlohmann::json& config);
   explicit ELU(ELUOptions o = {}) : Layer("ELU", o.name), o_(std::move(o)) {}

@@ -30,6 +30,8 @@ struct BatchNormalizationOptions {
 class BatchNormalization : public Layer {
   STRATA_LAYER(BatchNormalization)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   explicit BatchNormalization(BatchNormalizationOptions o = {});
   // Keras 2 and 3 configs; axis may be an int or a one-element list, e.g. Keras 2's [3] after
   // build (a positive axis counts the batch, as Keras).

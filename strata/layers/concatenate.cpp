@@ -2,6 +2,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/layers/masks.hpp"
 #include "strata/serialization/config_reader.hpp"
 
 namespace strata {
@@ -51,6 +52,20 @@ std::shared_ptr<Concatenate> Concatenate::from_config(const nlohmann::json& conf
       ConcatenateOptions{.axis = r.get_or<int>("axis", -1, {"concat_axis"}), .name = r.name()});
   layer->set_trainable(r.trainable());
   return layer;
+}
+
+std::vector<Tensor> Concatenate::compute_mask(const std::vector<Tensor>& inputs,
+                                              const std::vector<Tensor>& ms) const {
+  if (!masks::all_of(ms).defined()) return {};
+  const int r = inputs.empty() ? 0 : inputs[0].rank();
+  if ((o_.axis < 0 ? o_.axis + r : o_.axis) != 1) return Merge::compute_mask(inputs, ms);
+  std::vector<Tensor> parts;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    parts.push_back(i < ms.size() && ms[i].defined()
+                        ? ms[i]
+                        : Tensor::ones(Shape{inputs[i].dim(0), inputs[i].dim(1)}, DType::float32,
+                                       inputs[i].backend()));
+  return {ops::concat(parts, 1)};
 }
 
 }  // namespace strata

@@ -25,6 +25,10 @@ class Concatenate : public Merge {
   explicit Concatenate(int axis) : Concatenate(ConcatenateOptions{.axis = axis}) {}
   int axis() const { return o_.axis; }
   nlohmann::json get_config() const override;
+  // Along the time axis (1) of sequences the masks are joined too (missing ones count as all
+  // ones); along any other axis they are ANDed, as Keras does.
+  std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& masks) const override;
 
  protected:
   Shape merged_shape(const std::vector<Shape>& inputs) const override;

@@ -23,6 +23,8 @@ struct DenseOptions {
 class Dense : public Layer {
   STRATA_LAYER(Dense)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Dense> from_config(const nlohmann::json& config);
   explicit Dense(DenseOptions o);

@@ -22,6 +22,8 @@ struct DropoutOptions {
 class Dropout : public Layer {
   STRATA_LAYER(Dropout)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<Dropout> from_config(const nlohmann::json& config);
   explicit Dropout(DropoutOptions o);

@@ -4,6 +4,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/layers/masks.hpp"
 #include "strata/serialization/config_reader.hpp"
 
 namespace strata {
@@ -40,9 +41,6 @@ Embedding::Embedding(EmbeddingOptions o) : Layer("Embedding", o.name), o_(std::m
   if (o_.output_dim <= 0)
     throw ValueError(label() + ": output_dim must be a positive integer, got " +
                      std::to_string(o_.output_dim));
-  if (o_.mask_zero)
-    throw ValueError(label() + ": mask_zero=true is not supported: mask_zero needs masking "
-                     "support, which Strata does not have yet");
 }
 
 Shape Embedding::compute_output_shape(const Shape& in) const {
@@ -87,6 +85,12 @@ Tensor Embedding::call(const Tensor& in, bool) {
                      position_str(pos, x.shape()) + " of the input " + x.shape().str() +
                      " is out of range [0, " + std::to_string(o_.input_dim) + ")");
   return ops::embedding_lookup(embeddings_, x);
+}
+
+std::vector<Tensor> Embedding::compute_mask(const std::vector<Tensor>& inputs,
+                                            const std::vector<Tensor>&) const {
+  if (!o_.mask_zero || inputs.empty()) return {};
+  return {masks::not_equal(inputs[0], 0.0, /*reduce_last_axis=*/false)};
 }
 
 nlohmann::json Embedding::get_config() const {

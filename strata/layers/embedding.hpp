@@ -6,8 +6,9 @@
 //
 //   Sequential m({Input({5}, {.dtype = DType::int32}), Embedding(20, 4), Flatten(), Dense(2)});
 //   Embedding({.input_dim = 1000, .output_dim = 64, .name = "tokens"})
-//
-// mask_zero=true is refused for now: it needs mask propagation, which Strata does not have.
+// With mask_zero, id 0 is padding: the layer emits a mask (N, ...) that is 0 where the id is 0,
+// which recurrent, attention and pooling layers downstream use to skip those steps (so the
+// vocabulary's real ids start at 1, as in Keras).
 #pragma once
 
 #include <memory>
@@ -20,7 +21,7 @@ struct EmbeddingOptions {
   int64_t input_dim = 0;   // vocabulary size: ids lie in [0, input_dim)
   int64_t output_dim = 0;  // width of each embedding vector
   InitializerSpec embeddings_initializer = "uniform";  // Keras: RandomUniform(-0.05, 0.05)
-  bool mask_zero = false;  // must stay false until Strata supports masking
+  bool mask_zero = false;  // id 0 is padding: emit a mask of the non-zero ids
   std::string name;
 };
 
@@ -34,6 +35,9 @@ class Embedding : public Layer {
       : Embedding(EmbeddingOptions{input_dim, output_dim}) {}
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
+  // mask_zero: 1 where the id is not 0 (shape of the ids); else no mask.
+  std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& masks) const override;
   const EmbeddingOptions& options() const { return o_; }
   Tensor embeddings() const { return embeddings_; }
 

@@ -1,11 +1,16 @@
 #include "strata/layers/flatten.hpp"
 
 #include "strata/autodiff/ops.hpp"
+#include "strata/core/error.hpp"
 #include "strata/serialization/config_reader.hpp"
 
 namespace strata {
 
 Shape Flatten::compute_output_shape(const Shape& in) const {
+  for (int d = 1; d < in.rank(); ++d)
+    if (in[d] < 0)
+      throw ValueError(label() + ": cannot flatten input " + in.str() +
+                       ": a dimension after the batch varies (None), so the output size is unknown");
   return Shape{in[0], in.rank() == 1 ? 1 : in.drop_front().numel()};
 }
 

@@ -2,6 +2,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/layers/masks.hpp"
 #include "strata/layers/window_geometry.hpp"
 #include "strata/serialization/config_reader.hpp"
 
@@ -45,6 +46,22 @@ Tensor GlobalPooling::call(const Tensor& x, bool) {
   for (int d = 0; d < spatial_; ++d) p.kernel[d] = p.strides[d] = cl.dim(1 + d);
   // (N, 1[, 1], C) has the same element order as every output layout, so a reshape suffices.
   return ops::reshape(ops::pool(cl, PoolKind::max, p), out);
+}
+
+std::vector<Tensor> GlobalPooling::call_masked(const std::vector<Tensor>& inputs,
+                                               const std::vector<Tensor>& ms, bool training) {
+  if (kind_ != PoolKind::average || spatial_ != 1 || ms.empty() || !ms[0].defined())
+    return Layer::call_masked(inputs, ms, training);
+  const Tensor x = inputs.at(0);
+  if (!built()) build(x.shape());
+  check_input(x.shape());
+  const bool first = o_.data_format == "channels_first";
+  masks::check(label(), ms[0], first ? ops::transpose(x, {0, 2, 1}) : x);
+  // (N, T) -> (N, T, 1) or (N, 1, T) to broadcast over the channels.
+  Tensor m = ops::reshape(ms[0], first ? Shape{x.dim(0), 1, x.dim(2)} : Shape{x.dim(0), x.dim(1), 1});
+  const int steps = first ? 2 : 1;
+  return {ops::div(ops::sum(ops::mul(x, m), {steps}, o_.keepdims),
+                   ops::sum(m, {steps}, o_.keepdims))};
 }
 
 nlohmann::json GlobalPooling::get_config() const {

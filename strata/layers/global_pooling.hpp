@@ -21,6 +21,9 @@ class GlobalPooling : public Layer {
  public:
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
+  // GlobalAveragePooling1D averages only the unmasked steps (Keras); the others ignore masks.
+  std::vector<Tensor> call_masked(const std::vector<Tensor>& inputs,
+                                  const std::vector<Tensor>& masks, bool training) override;
 
  protected:
   GlobalPooling(std::string class_name, PoolKind kind, int spatial, GlobalPoolingOptions o);

@@ -12,8 +12,9 @@ InputLayer::InputLayer(Shape shape, InputOptions o)
     throw ValueError(label() + ": dtype " + dtype_name(o.dtype) +
                      " is not supported for inputs; use float32, int32 or int64");
   for (int64_t d : shape)
-    if (d <= 0)
-      throw ValueError(label() + ": shape dimensions must be positive, got " + shape.str());
+    if (d <= 0 && d != -1)
+      throw ValueError(label() + ": shape dimensions must be positive (or -1 for a size that "
+                       "varies, Keras' None), got " + shape.str());
   build(batch_shape_);
 }
 
@@ -28,7 +29,8 @@ nlohmann::json InputLayer::get_config() const {
   // batch_input_shape rather than Keras 3's batch_shape: tf.keras 2 rejects batch_shape, while
   // Keras 3 still reads batch_input_shape.
   nlohmann::json shape = nlohmann::json::array({nullptr});
-  for (int i = 1; i < batch_shape_.rank(); ++i) shape.push_back(batch_shape_[i]);
+  for (int i = 1; i < batch_shape_.rank(); ++i)
+    shape.push_back(batch_shape_[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(batch_shape_[i]));
   c["batch_input_shape"] = std::move(shape);
   c["dtype"] = dtype_name(dtype_);
   c["sparse"] = false;
@@ -54,9 +56,13 @@ std::shared_ptr<InputLayer> InputLayer::from_config(const nlohmann::json& config
   std::vector<int64_t> sample;
   // A fixed batch size (stateful Keras 2 models write one) does not change the sample shape.
   for (size_t i = batched ? 1 : 0; i < dims.size(); ++i) {
+    if (dims[i].is_null()) {  // a size that varies from batch to batch (e.g. sequence length)
+      sample.push_back(-1);
+      continue;
+    }
     if (!dims[i].is_number_integer())
-      r.fail(std::string("'") + key + "' must have fixed integer dimensions after the batch, got " +
-             dims.dump() + " (variable-size dimensions are not supported)");
+      r.fail(std::string("'") + key + "' must hold integer dimensions (or null) after the batch, got " +
+             dims.dump());
     sample.push_back(dims[i].get<int64_t>());
   }
   // dtype is a string (Keras 2) or a DTypePolicy object (Keras 3, mixed precision in Keras 2).

@@ -1,4 +1,6 @@
-// Input / InputLayer: declares the shape of one sample (batch dimension excluded). Input(...)
+// Input / InputLayer: declares the shape of one sample (batch dimension excluded); -1 marks a
+// size that may change from batch to batch, like Keras' None (e.g. Input({-1, 8}) for sequences
+// of any length). Input(...)
 // returns the symbolic tensor a Functional model starts from; as the first entry of a Sequential
 // it lets the model build all its layers — and check their shapes — at construction time.
 //

@@ -43,9 +43,9 @@ void Layer::build(const Shape& input_shape) {
   if (input_shape.rank() == 0)
     throw ValueError(label() + ": input needs a batch dimension, got a scalar shape ()");
   for (int i = 1; i < input_shape.rank(); ++i)
-    if (input_shape[i] <= 0)
-      throw ValueError(label() + ": input dimensions must be known and positive, got " +
-                       input_shape.str());
+    if (input_shape[i] <= 0 && input_shape[i] != -1)
+      throw ValueError(label() + ": input dimensions must be positive (or -1 for a size that "
+                       "varies), got " + input_shape.str());
   Shape s = input_shape;
   s[0] = -1;
   compute_output_shape(s);  // validates the shape before any weight exists
@@ -103,6 +103,11 @@ void Layer::mark_built(const Shape& input_shape) {
 
 Tensor Layer::add_weight(const std::string& name, const Shape& shape,
                          const InitializerSpec& init, bool trainable) {
+  // A weight sized by an input dimension that varies (None) cannot be created.
+  for (int64_t d : shape)
+    if (d < 0)
+      throw ValueError(label() + ": weight '" + name + "' would have shape " + shape.str() +
+                       ": the input dimension it depends on varies (None) but must be known");
   Tensor t = init.resolve()->make(shape);
   t.set_requires_grad(trainable && trainable_);
   weights_.push_back({name, t, trainable});

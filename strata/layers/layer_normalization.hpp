@@ -26,6 +26,8 @@ struct LayerNormalizationOptions {
 class LayerNormalization : public Layer {
   STRATA_LAYER(LayerNormalization)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   explicit LayerNormalization(LayerNormalizationOptions o = {});
   // Keras 2 and 3 configs; axis an int or a list. rms_scaling = true is an error.
   static std::shared_ptr<LayerNormalization> from_config(const nlohmann::json& config);

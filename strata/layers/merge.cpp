@@ -4,6 +4,7 @@
 
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/error.hpp"
+#include "strata/layers/masks.hpp"
 #include "strata/serialization/config_reader.hpp"
 
 namespace strata {
@@ -191,5 +192,12 @@ STRATA_ELEMENTWISE_MERGE_IMPL(Maximum, 2, 0, { return fold(xs, ops::maximum); })
 STRATA_ELEMENTWISE_MERGE_IMPL(Minimum, 2, 0, { return fold(xs, ops::minimum); })
 
 #undef STRATA_ELEMENTWISE_MERGE_IMPL
+
+std::vector<Tensor> Merge::compute_mask(const std::vector<Tensor>&,
+                                        const std::vector<Tensor>& ms) const {
+  Tensor m = masks::all_of(ms);
+  if (!m.defined()) return {};
+  return {m};
+}
 
 }  // namespace strata

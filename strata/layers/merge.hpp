@@ -48,6 +48,10 @@ class Merge : public Layer {
 
   std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
   std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
+  // Keras: no mask when no input has one, else the element-wise AND of the inputs' masks (an
+  // input without one counts as all ones).
+  std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& masks) const override;
 
   // The shapes the layer was built for (batch -1); empty before it is built.
   const std::vector<Shape>& input_shapes() const { return input_shapes_; }

@@ -24,6 +24,8 @@ struct PReLUOptions {
 class PReLU : public Layer {
   STRATA_LAYER(PReLU)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (Keras 2 and 3; shared_axes null, an int or a list).
   // A non-null alpha_regularizer or alpha_constraint is an error.
   static std::shared_ptr<PReLU> from_config(const nlohmann::json& config);

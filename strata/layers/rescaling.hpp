@@ -18,6 +18,8 @@ struct RescalingOptions {
 class Rescaling : public Layer {
   STRATA_LAYER(Rescaling)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   explicit Rescaling(RescalingOptions o);
   explicit Rescaling(float scale, float offset = 0.f) : Rescaling(RescalingOptions{scale, offset}) {}
   static std::shared_ptr<Rescaling> from_config(const nlohmann::json& config);

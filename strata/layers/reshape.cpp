@@ -20,6 +20,10 @@ Reshape::Reshape(ReshapeOptions o) : Layer("Reshape", o.name), o_(std::move(o)) 
 }
 
 Shape Reshape::compute_output_shape(const Shape& in) const {
+  for (int d = 1; d < in.rank(); ++d)
+    if (in[d] < 0)
+      throw ValueError(label() + ": cannot reshape input " + in.str() +
+                       ": a dimension after the batch varies (None)");
   const int64_t total = in.drop_front().numel();
   Shape out = o_.target_shape.with_front(in[0]);
   int64_t known = 1;

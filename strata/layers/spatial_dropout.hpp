@@ -30,6 +30,8 @@ struct SpatialDropout2DOptions {
 // The shared implementation; use SpatialDropout1D / SpatialDropout2D.
 class SpatialDropout : public Layer {
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   Shape compute_output_shape(const Shape& in) const override;
   nlohmann::json get_config() const override;
 

@@ -18,6 +18,8 @@ struct ThresholdedReLUOptions {
 class ThresholdedReLU : public Layer {
   STRATA_LAYER(ThresholdedReLU)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config (any Keras version's spelling).
   static std::shared_ptr<ThresholdedReLU> from_config(const nlohmann::json& config);
   explicit ThresholdedReLU(ThresholdedReLUOptions o = {});

@@ -15,6 +15,8 @@ namespace strata {
 class TimeDistributed : public Layer {
   STRATA_LAYER(TimeDistributed)
  public:
+  // Passes its input's mask on, as in Keras.
+  bool supports_masking() const override { return true; }
   // Rebuilds the layer from a Keras config: {"layer": {"class_name": ..., "config": ...}, ...};
   // the wrapped layer goes through the layer registry.
   static std::shared_ptr<TimeDistributed> from_config(const nlohmann::json& config);

@@ -44,6 +44,9 @@ WindowParams window_params(const std::string& who, const Shape& in, int spatial,
   for (int d = 0; d < spatial; ++d) {
     const int64_t size = in[1 + d], k = kernel[d], s = strides[d], dil = dilation[d];
     const int64_t extent = dil * (k - 1) + 1;
+    if (size < 0)
+      throw ValueError(who + ": input " + in.str() + " has a size that varies (None) along a " +
+                       "window axis; this layer needs it known");
     p.kernel[d] = k;
     p.strides[d] = s;
     p.dilation[d] = dil;

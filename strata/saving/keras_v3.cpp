@@ -15,7 +15,9 @@
 #include "strata/io/atomic_file.hpp"
 #include "strata/io/hdf5.hpp"
 #include "strata/io/zip.hpp"
+#include "strata/layers/sublayer_variables.hpp"
 #include "strata/layers/time_distributed.hpp"
+#include "strata/saving/keras_weights.hpp"
 #include "strata/saving/training_config.hpp"
 #include "strata/serialization/keras3_config.hpp"
 #include "strata/serialization/model_config.hpp"
@@ -62,16 +64,30 @@ std::vector<Tensor> own_variables(const Layer& layer) {
   return out;
 }
 
-// One layer's vars; a wrapper (TimeDistributed) has no variables of its own and saves its
-// wrapped layer under "layer/" (Keras 3 saves the Wrapper's `layer` attribute as a child).
+// One layer's vars. A recurrent layer's variables belong to its `cell` child ("cell/vars"); a
+// wrapper (TimeDistributed, Bidirectional) has none of its own and saves each wrapped layer under
+// its attribute ("layer/", "forward_layer/", "backward_layer/"), as Keras 3 saves attributes.
 void walk(const Model& model, const std::string& prefix, std::vector<VarsEntry>& out);
 void push_layer(const Layer& l, const std::string& p, std::vector<VarsEntry>& out) {
-  out.push_back({p + "vars", l.name(), l.label(), own_variables(l)});
-  if (const auto* td = dynamic_cast<const TimeDistributed*>(&l)) {
-    if (const auto* nested = dynamic_cast<const Model*>(td->layer().get()))
-      walk(*nested, p + "layer/", out);
+  // A layer built from sublayers in Keras 3 (MultiHeadAttention) owns no variables itself.
+  if (const auto* sub = dynamic_cast<const SublayerVariables*>(&l)) {
+    out.push_back({p + "vars", l.name(), l.label(), {}});
+    for (const auto& g : sub->keras3_sublayers())
+      out.push_back({p + g.attribute + "/vars", g.name, l.label() + " " + g.attribute, g.vars});
+    return;
+  }
+  if (keras_weights::cell_scope(l).empty()) {
+    out.push_back({p + "vars", l.name(), l.label(), own_variables(l)});
+  } else {
+    out.push_back({p + "vars", l.name(), l.label(), {}});
+    out.push_back(
+        {p + "cell/vars", keras_weights::cell_scope(l), l.label() + "'s cell", own_variables(l)});
+  }
+  for (const auto& w : keras_weights::wrapped_layers(l)) {
+    if (const auto* nested = dynamic_cast<const Model*>(w.layer.get()))
+      walk(*nested, p + w.attribute + "/", out);
     else
-      push_layer(*td->layer(), p + "layer/", out);
+      push_layer(*w.layer, p + w.attribute + "/", out);
   }
 }
 

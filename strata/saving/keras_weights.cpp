@@ -3,6 +3,8 @@
 #include <map>
 
 #include "strata/api/model.hpp"
+#include "strata/layers/bidirectional.hpp"
+#include "strata/layers/recurrent.hpp"
 #include "strata/layers/time_distributed.hpp"
 
 namespace strata::keras_weights {
@@ -15,20 +17,38 @@ void collect_names(const Layer& layer, std::map<const TensorImpl*, std::string>&
     for (const auto& inner : model->layers()) collect_names(*inner, names);
     return;
   }
+  const std::string cell = cell_scope(layer);
   for (const auto& e : layer.weight_entries())
-    names.emplace(e.value.impl().get(), layer.name() + "/" + e.name + ":0");
-  // tf.keras builds a wrapped layer inside the wrapper's name scope: "time_distributed/kernel:0".
-  if (const auto* td = dynamic_cast<const TimeDistributed*>(&layer)) {
+    names.emplace(e.value.impl().get(),
+                  layer.name() + "/" + (cell.empty() ? "" : cell + "/") + e.name + ":0");
+  // tf.keras builds a wrapped layer inside the wrapper's name scope.
+  for (const auto& w : wrapped_layers(layer)) {
     std::map<const TensorImpl*, std::string> inner;
-    collect_names(*td->layer(), inner);
+    collect_names(*w.layer, inner);
     for (auto& [impl, n] : inner) {
-      const auto slash = n.rfind('/');
-      names.emplace(impl, layer.name() + "/" + (slash == std::string::npos ? n : n.substr(slash + 1)));
+      const auto slash = n.find('/');
+      const std::string rest =
+          w.own_name_scope || slash == std::string::npos ? n : n.substr(slash + 1);
+      names.emplace(impl, layer.name() + "/" + rest);
     }
   }
 }
 
 }  // namespace
+
+std::vector<WrappedLayer> wrapped_layers(const Layer& layer) {
+  if (const auto* td = dynamic_cast<const TimeDistributed*>(&layer))
+    return {{"layer", td->layer(), false}};
+  if (const auto* bi = dynamic_cast<const Bidirectional*>(&layer))
+    return {{"forward_layer", bi->forward_layer(), true},
+            {"backward_layer", bi->backward_layer(), true}};
+  return {};
+}
+
+std::string cell_scope(const Layer& layer) {
+  if (!dynamic_cast<const Recurrent*>(&layer)) return "";
+  return to_snake_case(layer.class_name()) + "_cell";
+}
 
 std::vector<NamedWeight> legacy_weights(const Layer& layer) {
   std::map<const TensorImpl*, std::string> names;

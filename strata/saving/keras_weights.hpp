@@ -26,6 +26,24 @@ struct NamedWeight {
 // The layer's weights in _legacy_weights order with their tf.keras 2.x names.
 std::vector<NamedWeight> legacy_weights(const Layer& layer);
 
+// A layer that Keras saves inside another one: TimeDistributed's `layer`, Bidirectional's
+// `forward_layer` and `backward_layer`. Keras 3 saves it under "<outer path>/<attribute>/";
+// tf.keras 2 names its weights inside the outer layer's name scope, followed by the inner layer's
+// own name where `own_name_scope` ("bidirectional/forward_lstm/lstm_cell/kernel:0") or not
+// ("time_distributed/kernel:0").
+struct WrappedLayer {
+  std::string attribute;
+  LayerPtr layer;
+  bool own_name_scope = false;
+};
+std::vector<WrappedLayer> wrapped_layers(const Layer& layer);
+
+// Keras keeps a recurrent layer's weights in its cell object: Keras 3 saves them under
+// "<layer path>/cell/vars" (the layer's own vars group stays empty) and tf.keras 2 names them in
+// the cell's name scope, "lstm/lstm_cell/kernel:0". The cell's scope name ("lstm_cell",
+// "gru_cell", "simple_rnn_cell") for such a layer, else "".
+std::string cell_scope(const Layer& layer);
+
 // Keras 1 / Keras 2 naming without the ":0" suffix and without the layer prefix, e.g.
 // "dense/kernel:0" -> "kernel", "sequential/dense/kernel" -> "kernel", "dense_1_W" -> "dense_1_W".
 std::string short_weight_name(const std::string& keras_name);

@@ -289,6 +289,19 @@ void load_positional(const Source& src, Model& model) {
     auto wn = g.read_keras_string_list("weight_names");
     if (!wn.empty()) saved.push_back({name, std::move(wn)});
   }
+  // Keras lists a Functional model's layers by graph depth, Strata by call order; they can
+  // differ on branching graphs. When the file names exactly the model's layers (a model rebuilt
+  // from this file's config, or built with the same names), pair them by name so that order
+  // does not matter.
+  if (saved.size() == filtered.size()) {
+    std::map<std::string, LayerPtr> by_name;
+    for (const auto& l : filtered) by_name[l->name()] = l;
+    std::vector<LayerPtr> in_file_order;
+    for (const auto& s : saved)
+      if (auto it = by_name.find(s.name); it != by_name.end()) in_file_order.push_back(it->second);
+    if (in_file_order.size() == filtered.size() && by_name.size() == filtered.size())
+      filtered = std::move(in_file_order);
+  }
   if (saved.size() != filtered.size()) {
     std::string model_list, file_list;
     for (const auto& l : filtered) model_list += (model_list.empty() ? "" : ", ") + l->name();

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "strata/core/error.hpp"
+#include "strata/saving/keras_weights.hpp"
 #include "strata/serialization/model_config.hpp"
 
 namespace strata {
@@ -118,6 +119,30 @@ void decode_group(const nlohmann::json& group, const std::filesystem::path& dir,
                   " bytes but the manifest describes " + std::to_string(offset));
 }
 
+// Copies the named arrays into one layer's weights, "<prefix><weight>" (prefix "dense/"). A
+// wrapped layer's weights sit inside the wrapper's prefix, under their own layer's name where
+// tf.keras scopes them so ("bidirectional/forward_lstm/kernel").
+void assign_layer(const Layer& layer, const std::string& prefix,
+                  std::map<std::string, Entry>& weights, std::set<std::string>& used,
+                  const std::string& file) {
+  for (const auto& w : layer.weight_entries()) {
+    const std::string key = prefix + w.name;
+    auto it = weights.find(key);
+    if (it == weights.end())
+      throw ValueError(file + ": no weight '" + key + "' for " + layer.label() +
+                       " in the weightsManifest");
+    if (it->second.shape != w.value.shape())
+      throw ValueError(file + ": " + layer.label() + " weight '" + w.name + "' expects shape " +
+                       w.value.shape().str() + ", the file has " + it->second.shape.str());
+    Tensor dst = w.value;
+    dst.copy_(Tensor::from_vector(it->second.shape, it->second.values));
+    used.insert(key);
+  }
+  for (const auto& inner : keras_weights::wrapped_layers(layer))
+    assign_layer(*inner.layer, inner.own_name_scope ? prefix + inner.layer->name() + "/" : prefix,
+                 weights, used, file);
+}
+
 // Copies the named arrays into every layer's weights (nested models' layers included).
 void assign(const Model& model, std::map<std::string, Entry>& weights, std::set<std::string>& used,
             const std::string& file) {
@@ -126,19 +151,7 @@ void assign(const Model& model, std::map<std::string, Entry>& weights, std::set<
       assign(*nested, weights, used, file);
       continue;
     }
-    for (const auto& w : layer->weight_entries()) {
-      const std::string key = layer->name() + "/" + w.name;
-      auto it = weights.find(key);
-      if (it == weights.end())
-        throw ValueError(file + ": no weight '" + key + "' for " + layer->label() +
-                         " in the weightsManifest");
-      if (it->second.shape != w.value.shape())
-        throw ValueError(file + ": " + layer->label() + " weight '" + w.name + "' expects shape " +
-                         w.value.shape().str() + ", the file has " + it->second.shape.str());
-      Tensor dst = w.value;
-      dst.copy_(Tensor::from_vector(it->second.shape, it->second.values));
-      used.insert(key);
-    }
+    assign_layer(*layer, layer->name() + "/", weights, used, file);
   }
 }
 

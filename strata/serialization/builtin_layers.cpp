@@ -2,7 +2,9 @@
 
 #include "strata/layers/activation.hpp"
 #include "strata/layers/activation_layers.hpp"
+#include "strata/layers/attention.hpp"
 #include "strata/layers/batch_normalization.hpp"
+#include "strata/layers/bidirectional.hpp"
 #include "strata/layers/concatenate.hpp"
 #include "strata/layers/conv.hpp"
 #include "strata/layers/conv_transpose.hpp"
@@ -17,11 +19,15 @@
 #include "strata/layers/image_augmentation.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/layer_normalization.hpp"
+#include "strata/layers/masking.hpp"
 #include "strata/layers/merge.hpp"
+#include "strata/layers/multi_head_attention.hpp"
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/permute.hpp"
 #include "strata/layers/pooling.hpp"
+#include "strata/layers/position_embedding.hpp"
 #include "strata/layers/prelu.hpp"
+#include "strata/layers/recurrent.hpp"
 #include "strata/layers/repeat_vector.hpp"
 #include "strata/layers/rescaling.hpp"
 #include "strata/layers/reshape.hpp"
@@ -90,9 +96,18 @@ void register_builtin_layers(std::map<std::string, LayerFactory>& t) {
   add<Concatenate>(t, "Concatenate");
   add<Dot>(t, "Dot");
   add<Embedding>(t, "Embedding");
+  add<Masking>(t, "Masking");
   add<RepeatVector>(t, "RepeatVector");
   add<Permute>(t, "Permute");
   add<TimeDistributed>(t, "TimeDistributed");
+  add<MultiHeadAttention>(t, "MultiHeadAttention");
+  add<Attention>(t, "Attention");
+  add<AdditiveAttention>(t, "AdditiveAttention");
+  add<SimpleRNN>(t, "SimpleRNN");
+  add<LSTM>(t, "LSTM");
+  add<GRU>(t, "GRU");
+  add<Bidirectional>(t, "Bidirectional");
+  add<PositionEmbedding>(t, "PositionEmbedding");
   // Older Keras spellings of the same classes.
   t["MaxPool2D"] = t["MaxPooling2D"];
   t["AvgPool2D"] = t["AveragePooling2D"];

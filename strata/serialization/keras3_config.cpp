@@ -6,6 +6,7 @@
 #include "strata/api/sequential.hpp"
 #include "strata/core/error.hpp"
 #include "strata/functional/graph_node.hpp"
+#include "strata/layers/bidirectional.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/time_distributed.hpp"
 #include "strata/serialization/layer_registry.hpp"
@@ -98,6 +99,11 @@ json layer_object(const Layer& layer, const std::optional<json>& build_input_sha
   // Keras 3's Wrapper.get_config serializes the wrapped layer as a full Keras 3 object.
   if (const auto* td = dynamic_cast<const TimeDistributed*>(&layer))
     obj["config"]["layer"] = layer_object(*td->layer(), std::nullopt);
+  // Keras 3's Bidirectional writes its forward layer as "layer" and always the backward one.
+  if (const auto* bi = dynamic_cast<const Bidirectional*>(&layer)) {
+    obj["config"]["layer"] = layer_object(*bi->forward_layer(), std::nullopt);
+    obj["config"]["backward_layer"] = layer_object(*bi->backward_layer(), std::nullopt);
+  }
   if (build_input_shape && !dynamic_cast<const InputLayer*>(&layer))
     obj["build_config"] = {{"input_shape", *build_input_shape}};
   return obj;

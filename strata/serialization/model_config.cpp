@@ -54,13 +54,23 @@ bool names_hard_sigmoid(const json& v) {
   return v.value("class_name", json()) == "hard_sigmoid";
 }
 
-// A layer entry of a legacy config with its hard_sigmoid activations renamed to the legacy one.
+// Layers a wrapper keeps in its config ("layer", "backward_layer" of Bidirectional): objects
+// with a class_name and a config object.
+bool is_layer_object(const json& v) {
+  return v.is_object() && v.contains("class_name") && v.contains("config") &&
+         v["config"].is_object();
+}
+
+// A layer entry of a legacy config with its hard_sigmoid activations renamed to the legacy one,
+// wrapped layers included.
 json with_legacy_hard_sigmoid(const json& entry) {
-  if (!entry.is_object() || !entry.contains("config") || !entry["config"].is_object()) return entry;
+  if (!is_layer_object(entry)) return entry;
   json e = entry;
   for (const char* key : kActivationKeys)
     if (e["config"].contains(key) && names_hard_sigmoid(e["config"][key]))
       e["config"][key] = "hard_sigmoid_legacy";
+  for (auto it = e["config"].begin(); it != e["config"].end(); ++it)
+    if (is_layer_object(*it)) *it = with_legacy_hard_sigmoid(*it);
   return e;
 }
 
@@ -70,6 +80,12 @@ void write_hard_sigmoid(json& layers) {
   for (auto& entry : layers) {
     if (!entry.contains("config") || !entry["config"].is_object()) continue;
     json& cfg = entry["config"];
+    for (auto it = cfg.begin(); it != cfg.end(); ++it)
+      if (is_layer_object(*it)) {
+        json wrapped = json::array({*it});
+        write_hard_sigmoid(wrapped);
+        *it = std::move(wrapped[0]);
+      }
     for (const char* key : kActivationKeys) {
       auto it = cfg.find(key);
       if (it == cfg.end()) continue;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "strata/layers/bidirectional.hpp"
+#include "strata/layers/recurrent.hpp"
 #include "strata/saving/tfjs.hpp"
 #include "strata/serialization/model_config.hpp"
 #include "strata/strata.hpp"
@@ -147,9 +149,62 @@ TEST(Tfjs, BadFilesAreRefusedByName) {
   expect_io({"cannot open"});
 }
 
-TEST(Tfjs, RealFixtureNeedsRecurrentLayers) {
+TEST(Tfjs, RealFixtureReproducesTheRecordedOutput) {
   const fs::path mj = test::fixture_path("tfjs/tfjs_e2e_load_predict_layers_model/model.json");
   if (!fs::exists(mj)) GTEST_SKIP() << "fixtures not found at " << mj;
-  // Embedding exists now; GRU comes with the recurrent layers, until then the loader names it.
-  test::expect_value_error([&] { load_tfjs_model(mj); }, {"GRU", "register_layer"});
+  // Embedding(100, 20) -> GRU(4, go_backwards, Keras 2 hard_sigmoid, reset_after false).
+  auto model = load_tfjs_model(mj);
+  auto gru = std::dynamic_pointer_cast<GRU>(model->layers().back());
+  ASSERT_NE(gru, nullptr);
+  EXPECT_TRUE(gru->options().go_backwards);
+  EXPECT_FALSE(gru->options().reset_after);
+  EXPECT_EQ(gru->options().recurrent_activation, "hard_sigmoid_legacy");
+  const Tensor ids = Tensor::from_vector({1, 10}, std::vector<float>{86, 11, 62, 40, 36, 75, 82, 94, 67, 75});
+  const auto y = model->predict(ids).to_vector();
+  const std::vector<float> want{-0.003578941337764263f, 0.0028922036290168762f,
+                                -0.002957976423203945f, 0.00955402385443449f};
+  ASSERT_EQ(y.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(y[i], want[i], 1e-6) << "output " << i;
+}
+
+// tfjs builds a Bidirectional's directions in its name scope: "bi/forward_lstm/kernel".
+TEST(Tfjs, BidirectionalWeightsAreFoundInTheWrappersScope) {
+  TempDir dir;
+  Sequential m({Input({2, 1}), Bidirectional(LSTM({.units = 1, .name = "lstm"}), {.merge_mode = "sum", .name = "bi"})});
+  json topo = model_to_config(m);
+  topo["keras_version"] = "tfjs-layers 4.22.0";
+  topo["backend"] = "tensor_flow.js";
+  std::string bytes;
+  json weights = json::array();
+  float next = 0.1f;
+  std::vector<std::vector<float>> values;
+  for (const char* dir_name : {"forward_lstm", "backward_lstm"})
+    for (const auto& [w, n] : std::vector<std::pair<std::string, int>>{{"kernel", 4}, {"recurrent_kernel", 4}, {"bias", 4}}) {
+      std::vector<float> v;
+      for (int i = 0; i < n; ++i) v.push_back(next += 0.1f);
+      values.push_back(v);
+      bytes += bytes_of(v);
+      weights.push_back({{"name", std::string("bi/") + dir_name + "/" + w},
+                         {"shape", w == "bias" ? json::array({4}) : json::array({1, 4})},
+                         {"dtype", "float32"}});
+    }
+  write(dir.path / "w.bin", bytes);
+  write(dir.path / "model.json",
+        json({{"format", "layers-model"}, {"modelTopology", topo},
+              {"weightsManifest", json::array({{{"paths", {"w.bin"}}, {"weights", weights}}})}})
+            .dump());
+  auto model = load_tfjs_model(dir.path / "model.json");
+  auto bi = std::dynamic_pointer_cast<Bidirectional>(model->layers().back());
+  ASSERT_NE(bi, nullptr);
+  EXPECT_EQ(bi->forward_layer()->kernel().to_vector(), values[0]);
+  EXPECT_EQ(bi->backward_layer()->recurrent_kernel().to_vector(), values[4]);
+  EXPECT_EQ(bi->backward_layer()->bias().to_vector(), values[5]);
+  // A weight under the wrong scope is not silently skipped.
+  weights[3]["name"] = "bi/backward/kernel";
+  write(dir.path / "model.json",
+        json({{"format", "layers-model"}, {"modelTopology", topo},
+              {"weightsManifest", json::array({{{"paths", {"w.bin"}}, {"weights", weights}}})}})
+            .dump());
+  test::expect_value_error([&] { load_tfjs_model(dir.path / "model.json"); },
+                           {"bi/backward_lstm/kernel", "LSTM 'backward_lstm'"});
 }

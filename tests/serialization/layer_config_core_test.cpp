@@ -270,8 +270,12 @@ TEST(LayerConfigCore, ParsesInputLayerVariants) {
   test::expect_value_error([] { InputLayer::from_config(json::parse(R"({"name":"x"})")); },
                            {"InputLayer config", "batch_input_shape"});
   test::expect_value_error(
-      [] { InputLayer::from_config(json::parse(R"({"batch_input_shape":[null,null,3]})")); },
-      {"InputLayer config", "batch_input_shape", "variable-size"});
+      [] { InputLayer::from_config(json::parse(R"({"batch_input_shape":[null,"x",3]})")); },
+      {"InputLayer config", "batch_input_shape", "integer dimensions (or null)"});
+  // null after the batch is a size that varies (Keras' None) and round-trips as null.
+  auto varying = InputLayer::from_config(json::parse(R"({"batch_input_shape":[null,null,3]})"));
+  EXPECT_EQ(varying->batch_shape(), (Shape{-1, -1, 3}));
+  EXPECT_EQ(varying->get_config()["batch_input_shape"], json::parse("[null,null,3]"));
 }
 
 TEST(LayerConfigCore, ErrorsNameClassAndKey) {

@@ -14,6 +14,7 @@
 #include "strata/backends/onednn/memory_pool.hpp"
 #include "strata/backends/onednn/onednn_context.hpp"
 #include "strata/backends/onednn/onednn_ops.hpp"
+#include "strata/backends/onednn/onednn_rnn.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata {
@@ -206,6 +207,24 @@ class OneDnnBackend final : public Backend {
     onednn::window_copy(small, big, offsets, into_big);
   }
 
+  // ---- recurrent layers: onednn_rnn.cpp ----
+  PayloadPtr rnn_forward(const RnnParams& p, const View& x, const View* h0, const View* c0,
+                         const View& kernel, const View& recurrent, const View* bias,
+                         const View& y, const View& h_last, const View* c_last,
+                         bool training) override {
+    return onednn::rnn_forward(*this, p, x, h0, c0, kernel, recurrent, bias, y, h_last, c_last,
+                               training);
+  }
+  void rnn_backward(const RnnParams& p, const Payload& saved, const View& x, const View* h0,
+                    const View* c0, const View& kernel, const View& recurrent, const View* bias,
+                    const View& y, const View& h_last, const View* c_last, const View& dy,
+                    const View* dh_last, const View* dc_last, const View& dx, const View* dh0,
+                    const View* dc0, const View& dkernel, const View& drecurrent,
+                    const View* dbias) override {
+    onednn::rnn_backward(p, saved, x, h0, c0, kernel, recurrent, bias, y, h_last, c_last, dy,
+                         dh_last, dc_last, dx, dh0, dc0, dkernel, drecurrent, dbias);
+  }
+
   // ---- image augmentation: cpu_image.cpp ----
   void image_transform(const View& x, const View& y, const float* matrices, bool bilinear,
                        int fill_mode, float fill_value) override {
@@ -213,7 +232,9 @@ class OneDnnBackend final : public Backend {
   }
 
   BackendStats stats() const override {
-    return {static_cast<int64_t>(onednn::cached_primitive_count()), pool_.system_allocations()};
+    return {static_cast<int64_t>(onednn::cached_primitive_count() +
+                                 onednn::rnn_cached_primitive_count()),
+            pool_.system_allocations()};
   }
 
  private:
