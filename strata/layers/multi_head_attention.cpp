@@ -1,5 +1,6 @@
 #include "strata/layers/multi_head_attention.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "strata/autodiff/ops.hpp"
@@ -13,7 +14,7 @@ namespace strata {
 
 namespace {
 
-const char* const kInputNames[] = {"query", "value", "key"};
+const char* const kInputNames[] = {"query", "value", "key", "attention_mask"};
 
 std::string shapes_str(const std::vector<Shape>& shapes) {
   std::string s;
@@ -52,12 +53,24 @@ MultiHeadAttention::MultiHeadAttention(MultiHeadAttentionOptions o)
 }
 
 void MultiHeadAttention::not_a_list(size_t got) const {
-  throw ValueError(label() + ": expects a list of inputs [query, value] or [query, value, key], "
-                   "got " + std::to_string(got) + " input" + (got == 1 ? "" : "s"));
+  throw ValueError(label() + ": expects a list of inputs [query, value], [query, value, key] or "
+                   "[query, value, key, attention_mask], got " + std::to_string(got) + " input" +
+                   (got == 1 ? "" : "s"));
 }
 
-std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& inputs) const {
-  if (inputs.size() != 2 && inputs.size() != 3) not_a_list(inputs.size());
+std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& all) const {
+  if (all.size() < 2 || all.size() > 4) not_a_list(all.size());
+  // A Keras file's attention_mask call argument arrives as a fourth graph input (N, T, S).
+  const std::vector<Shape> inputs(all.begin(), all.begin() + std::min<size_t>(all.size(), 3));
+  if (all.size() == 4) {
+    const Shape& m = all[3];
+    const Shape want{-1, inputs[0].rank() > 1 ? inputs[0][1] : -1, inputs[1].rank() > 1 ? inputs[1][1] : -1};
+    bool ok = m.rank() == 3;
+    for (int d = 1; ok && d < 3; ++d) ok = m[d] < 0 || want[d] < 0 || m[d] == want[d];
+    if (!ok)
+      throw ValueError(label() + ": the attention_mask input must be (batch, query steps, value "
+                       "steps) = " + want.str() + ", got " + m.str());
+  }
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].rank() != 3)
       throw ValueError(label() + ": expected rank-3 inputs (batch, steps, features), got " +
@@ -91,7 +104,8 @@ Shape MultiHeadAttention::compute_output_shape(const Shape& in) const {
 
 std::vector<Shape> MultiHeadAttention::build_for(const std::vector<Shape>& inputs) {
   auto out = output_shapes(inputs);  // validates with the given shapes, batch included
-  std::vector<Shape> shapes = inputs;
+  // The weights depend on query, value and key only, never on an attention_mask input.
+  std::vector<Shape> shapes(inputs.begin(), inputs.begin() + std::min<size_t>(inputs.size(), 3));
   for (auto& s : shapes) s[0] = -1;
   for (const Shape& s : shapes)
     for (int d = 1; d < 3; ++d)
@@ -133,7 +147,7 @@ void MultiHeadAttention::build_all(const std::vector<Shape>& shapes) {
 void MultiHeadAttention::check_inputs(const std::vector<Tensor>& inputs) const {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i].defined())
-      throw ValueError(label() + ": the " + kInputNames[std::min<size_t>(i, 2)] +
+      throw ValueError(label() + ": the " + kInputNames[std::min<size_t>(i, 3)] +
                        " input is undefined");
 }
 
@@ -176,17 +190,23 @@ std::vector<Tensor> MultiHeadAttention::run(const Tensor& query, const Tensor& v
 std::vector<Tensor> MultiHeadAttention::call_masked(const std::vector<Tensor>& inputs,
                                                     const std::vector<Tensor>& masks,
                                                     bool training) {
-  if (inputs.size() != 2 && inputs.size() != 3) not_a_list(inputs.size());
+  if (inputs.size() < 2 || inputs.size() > 4) not_a_list(inputs.size());
   check_inputs(inputs);
   std::vector<Shape> shapes;
   for (const auto& x : inputs) shapes.push_back(x.shape());
   build_for(shapes);
   const Tensor& query = inputs[0];
   const Tensor& value = inputs[1];
-  const Tensor& key = inputs.size() == 3 ? inputs[2] : inputs[1];
-  auto mask_at = [&](size_t i) { return i < masks.size() && i < inputs.size() ? masks[i] : Tensor(); };
+  const Tensor& key = inputs.size() >= 3 ? inputs[2] : inputs[1];
+  // Sequence masks come for query, value and key only; an attention_mask input's own mask
+  // (if any) means nothing here.
+  auto mask_at = [&](size_t i) {
+    return i < masks.size() && i < inputs.size() && i < 3 ? masks[i] : Tensor();
+  };
   attention_masks::Parts parts{.query_mask = mask_at(0), .value_mask = mask_at(1),
-                               .key_mask = mask_at(2), .causal = o_.use_causal_mask};
+                               .key_mask = mask_at(2),
+                               .attention_mask = inputs.size() == 4 ? inputs[3] : Tensor(),
+                               .causal = o_.use_causal_mask};
   auto keep = attention_masks::combine(label(), parts, query.dim(0), query.dim(1), value.dim(1));
   return run(query, value, key, keep, training);
 }
@@ -243,8 +263,8 @@ nlohmann::json MultiHeadAttention::get_config() const {
   c["value_shape"] = have ? shape_json(built_shapes_[1]) : nlohmann::json(nullptr);
   c["key_shape"] = have ? shape_json(built_shapes_.size() == 3 ? built_shapes_[2] : built_shapes_[1])
                         : nlohmann::json(nullptr);
-  // Keras passes these per call (a Functional file keeps them in the node's kwargs, which
-  // Strata does not read); written only when set, so default configs stay Keras-loadable.
+  // Keras passes these per call: the Functional writers move them into the call's kwargs
+  // (and the reader back), so only a lone layer's config keeps them; written only when set.
   if (o_.use_causal_mask) c["use_causal_mask"] = true;
   if (o_.return_attention_scores) c["return_attention_scores"] = true;
   return c;

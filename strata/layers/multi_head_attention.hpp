@@ -5,7 +5,9 @@
 // value_dim, attends with softmax(q·kᵀ / sqrt(key_dim)), and the heads' results are projected
 // to output_shape (default D_q): the output is (N, T, output_shape). With
 // return_attention_scores the layer has a second output, the attention probabilities
-// (N, num_heads, T, S), taken before dropout as Keras returns them.
+// (N, num_heads, T, S), taken before dropout as Keras returns them. A fourth graph input
+// {query, value, key, attention_mask} carries Keras' attention_mask call argument (N, T, S) of
+// 0/1, as a Keras Functional file passes it (model_from_config reads it so).
 //
 //   SymbolicTensor y = MultiHeadAttention({.num_heads = 4, .key_dim = 32})({x, x});
 //   MultiHeadAttention mha({.num_heads = 2, .key_dim = 8, .return_attention_scores = true});

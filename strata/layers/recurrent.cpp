@@ -218,10 +218,11 @@ std::vector<Tensor> Recurrent::run(const Tensor& x_in, const Tensor& mask,
   if (training && o_.dropout > 0.f)
     x = ops::mul(x, ops::reshape(dropout_mask(Shape{n, x.dim(2)}, o_.dropout),
                                  Shape{n, 1, x.dim(2)}));
-  const bool fused = mask_host.empty() && !(training && o_.recurrent_dropout > 0.f) &&
-                     fusable_activations();
-  std::vector<Tensor> out =
-      fused ? run_fused(x, states) : run_steps(x, mask_host, states, training);
+  const bool fusable = !(training && o_.recurrent_dropout > 0.f) && fusable_activations();
+  std::vector<Tensor> out;
+  if (fusable && mask_host.empty()) out = run_fused(x, states);
+  else if (fusable) out = run_packed(x, mask_host, states);
+  if (out.empty()) out = run_steps(x, mask_host, states, training);
 
   if (o_.stateful) {
     kept_states_.clear();

@@ -9,9 +9,11 @@
 //   LSTM lstm({.units = 8, .return_state = true});
 //   auto outs = lstm.call_on({x}, /*training=*/false);   // {y, h, c}
 //
-// Without a mask, recurrent dropout or a non-default activation, a layer runs on the backend's
-// fused RNN primitive (ops::rnn). Otherwise it runs step by step on ordinary ops: masked steps
-// keep the previous state and repeat the previous output (zero_output_for_mask=false), as Keras.
+// Without recurrent dropout or a non-default activation, a layer runs on the backend's fused RNN
+// primitive (ops::rnn), also under a mask whose valid steps form one block per row (right or left
+// padding): each row's valid steps are gathered to the front, run, and gathered back. Otherwise it
+// runs step by step on ordinary ops. Either way masked steps keep the previous state and repeat
+// the previous output (zero_output_for_mask=false), as Keras.
 #pragma once
 
 #include <initializer_list>
@@ -112,6 +114,13 @@ class Recurrent : public Layer {
   std::vector<Tensor> run_steps(const Tensor& x, const std::vector<float>& mask,
                                 const std::vector<Tensor>& states, bool training);
   std::vector<Tensor> run_fused(const Tensor& x, const std::vector<Tensor>& states);
+  // The fused primitive under a mask (N·T host values) whose valid steps are one block per row:
+  // {output, h[, c]} as run_steps gives, or empty when the mask is not of that form, or LSTM's
+  // final c is wanted (return_state / stateful) and the primitive's last c is not exact for it.
+  std::vector<Tensor> run_packed(const Tensor& x, const std::vector<float>& mask,
+                                 const std::vector<Tensor>& states);
+  // The primitive's parameters for this layer, running left to right (reverse = go_backwards).
+  RnnParams fused_params() const;
   // True when ops::rnn computes this layer's formula exactly (activations it fuses).
   bool fusable_activations() const;
   // One inverted-dropout mask of `shape` (N, features), advancing the layer's dropout stream.

@@ -26,11 +26,16 @@ Tensor reverse_time(const Tensor& y) {
 
 }  // namespace
 
-std::vector<Tensor> Recurrent::run_fused(const Tensor& x, const std::vector<Tensor>& states) {
+RnnParams Recurrent::fused_params() const {
   RnnParams p;
   p.cell = cell_;
   p.activation = cell_ == RnnCell::simple ? simple_activation(o_.activation) : EltwiseAlg::tanh;
   p.reverse = o_.go_backwards;
+  return p;
+}
+
+std::vector<Tensor> Recurrent::run_fused(const Tensor& x, const std::vector<Tensor>& states) {
+  const RnnParams p = fused_params();
   const Tensor c0 = cell_ == RnnCell::lstm ? states[1] : Tensor();
   ops::RnnOutputs r = ops::rnn(p, x, states[0], c0, kernel_, recurrent_kernel_, bias_);
   std::vector<Tensor> out;

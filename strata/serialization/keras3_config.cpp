@@ -1,5 +1,6 @@
 #include "strata/serialization/keras3_config.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -9,6 +10,7 @@
 #include "strata/layers/bidirectional.hpp"
 #include "strata/layers/input_layer.hpp"
 #include "strata/layers/time_distributed.hpp"
+#include "strata/serialization/attention_calls.hpp"
 #include "strata/serialization/layer_registry.hpp"
 
 namespace strata {
@@ -75,14 +77,15 @@ json keras3_layer_config(const Layer& layer, json config) {
   return config;
 }
 
-json input_layer_entry(const std::string& name, const Shape& batch_shape) {
+json input_layer_entry(const std::string& name, const Shape& batch_shape, DType dtype) {
   json shape = json::array({nullptr});
-  for (int i = 1; i < batch_shape.rank(); ++i) shape.push_back(batch_shape[i]);
+  for (int i = 1; i < batch_shape.rank(); ++i)
+    shape.push_back(batch_shape[i] < 0 ? json(nullptr) : json(batch_shape[i]));
   return {{"module", "keras.layers"},
           {"class_name", "InputLayer"},
           {"config",
-           {{"batch_shape", shape}, {"dtype", "float32"}, {"sparse", false}, {"ragged", false},
-            {"name", name}}},
+           {{"batch_shape", shape}, {"dtype", dtype_name(dtype)}, {"sparse", false},
+            {"ragged", false}, {"name", name}}},
           {"registered_name", nullptr}};
 }
 
@@ -119,7 +122,8 @@ json sequential_object(const Sequential& seq) {
     const std::string name = seq.input_layer() ? seq.input_layer()->name()
                              : ls.empty()      ? "input"
                                                : ls.front()->name() + "_input";
-    layers.push_back(input_layer_entry(name, *cur));
+    layers.push_back(input_layer_entry(
+        name, *cur, seq.input_layer() ? seq.input_layer()->dtype() : DType::float32));
   }
   for (const auto& l : ls) {
     std::optional<json> build;
@@ -152,6 +156,7 @@ json functional_object(const Model& model) {
   std::map<const Layer*, int> calls;
   std::map<const Layer*, json> inbound;
   std::map<const Layer*, json> build_shape;
+  std::map<const Layer*, json> build_dict;  // whole build_configs of several-argument builds
   auto keras_tensor = [&](const SymbolicTensor& t) {
     return json{{"class_name", "__keras_tensor__"},
                 {"config",
@@ -169,6 +174,33 @@ json functional_object(const Model& model) {
     json arg;
     json shapes = json::array();
     for (const auto& t : n->inputs) shapes.push_back(shape_json(t.shape()));
+    json kwargs = config_detail::call_option_kwargs(*layer, config_detail::Dialect::keras3);
+    if (config_detail::is_multi_head_attention(*layer) && n->inputs.size() >= 2) {
+      // Keras 3 keeps call(query, value, key) positional as called, attention_mask by name, and
+      // records the sequence masks its Layer.__call__ fills in (None: none, or found again from
+      // the inputs when Keras replays the call).
+      const size_t positional = std::min<size_t>(n->inputs.size(), 3);
+      json args = json::array();
+      json dict = {{"query_shape", shapes[0]}, {"value_shape", shapes[1]}};
+      for (size_t i = 0; i < positional; ++i) args.push_back(keras_tensor(n->inputs[i]));
+      kwargs["query_mask"] = nullptr;
+      kwargs["value_mask"] = nullptr;
+      if (positional == 3) {
+        kwargs["key_mask"] = nullptr;
+        dict["key_shape"] = shapes[2];
+      }
+      if (n->inputs.size() == 4) kwargs["attention_mask"] = keras_tensor(n->inputs[3]);
+      // Layer.get_build_config: several build arguments make a shapes_dict, which Keras 3
+      // passes to MultiHeadAttention.build(query_shape, value_shape, key_shape).
+      if (!build_dict.count(layer)) build_dict[layer] = {{"shapes_dict", dict}};
+      list.push_back({{"args", args}, {"kwargs", kwargs}});
+      continue;
+    }
+    // Attention's one tensor argument is the list; Keras 3 fills in its "mask" per tensor.
+    if (config_detail::is_dense_attention(*layer))
+      kwargs["mask"] = json::array();
+    for (size_t i = 0; config_detail::is_dense_attention(*layer) && i < n->inputs.size(); ++i)
+      kwargs["mask"].push_back(nullptr);
     if (n->inputs.size() == 1) {
       arg = keras_tensor(n->inputs[0]);
       if (!build_shape.count(layer)) build_shape[layer] = shapes[0];
@@ -177,7 +209,7 @@ json functional_object(const Model& model) {
       for (const auto& t : n->inputs) arg.push_back(keras_tensor(t));
       if (!build_shape.count(layer)) build_shape[layer] = shapes;
     }
-    list.push_back({{"args", json::array({arg})}, {"kwargs", json::object()}});
+    list.push_back({{"args", json::array({arg})}, {"kwargs", kwargs}});
   }
   auto triple = [&](const SymbolicTensor& t) {
     return json::array({t.layer()->name(), node_index.at(t.node().get()), t.index()});
@@ -188,6 +220,9 @@ json functional_object(const Model& model) {
     if (build_shape.count(l.get())) build = build_shape[l.get()];
     json entry = layer_object(*l, build);
     if (dynamic_cast<const Model*>(l.get()) && build) entry["build_config"] = {{"input_shape", *build}};
+    if (build_dict.count(l.get())) entry["build_config"] = build_dict[l.get()];
+    if (!dynamic_cast<const Model*>(l.get()) && entry.contains("config"))
+      config_detail::strip_call_options(*l, entry["config"], config_detail::Dialect::keras3);
     entry["name"] = l->name();
     entry["inbound_nodes"] = inbound.count(l.get()) ? inbound[l.get()] : json::array();
     layers.push_back(std::move(entry));

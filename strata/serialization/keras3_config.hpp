@@ -14,7 +14,12 @@
 //     Keras 3 names its source module). Each layer entry adds "name" and "inbound_nodes":
 //     [{"args": [<__keras_tensor__>], "kwargs": {}}, ...] with one dict per call of the layer
 //     within this model; a layer called on several tensors (merge layers, nested models with
-//     several inputs) has args[0] = the list of them. A __keras_tensor__ is {"class_name":
+//     several inputs) has args[0] = the list of them, except MultiHeadAttention, whose args are
+//     [query, value(, key)] with kwargs {"query_mask": null, "value_mask": null(, "key_mask":
+//     null)(, "attention_mask": <tensor>)} and build_config {"shapes_dict": {"query_shape",
+//     "value_shape"(, "key_shape")}}, as Keras 3 records a call mha(q, v(, k)). The attention
+//     layers' use_causal_mask / return_attention_scores are call kwargs there, not config keys
+//     (Attention's kwargs also hold Keras' "mask": [null, ...]). A __keras_tensor__ is {"class_name":
 //     "__keras_tensor__", "config": {"shape": [null, ...], "dtype": "float32", "keras_history":
 //     [layer, node_index, tensor_index]}}, node_index counting the producer's calls within this
 //     model. input_layers / output_layers are lists of [name, node_index, tensor_index].

@@ -10,6 +10,8 @@
 #include "strata/functional/graph_node.hpp"
 #include "strata/initializers/placeholder.hpp"
 #include "strata/layers/input_layer.hpp"
+#include "strata/serialization/attention_calls.hpp"
+#include "strata/serialization/inbound_nodes.hpp"
 #include "strata/serialization/layer_registry.hpp"
 
 namespace strata {
@@ -19,7 +21,11 @@ using nlohmann::json;
 namespace {
 
 // tf.keras 2.x's InputLayer entry (batch_input_shape), which Keras 2, Keras 3 and tfjs all read.
-json input_layer_config(const std::string& name, const Shape& batch_shape) {
+// A Sequential started with Input(...) keeps that layer's config (its dtype above all); one built
+// from a shape gets a float32 entry.
+json input_layer_config(const std::string& name, const Shape& batch_shape,
+                        const InputLayer* declared) {
+  if (declared) return {{"class_name", "InputLayer"}, {"config", declared->get_config()}};
   json shape = json::array({nullptr});
   for (int i = 1; i < batch_shape.rank(); ++i) shape.push_back(batch_shape[i]);
   return {{"class_name", "InputLayer"},
@@ -166,28 +172,9 @@ std::shared_ptr<Model> sequential_from_config(const json& config, bool legacy) {
 
 // ---- Functional models ------------------------------------------------------------------------
 
-// One tensor a layer call consumes: output `tensor` of call `node` of layer `layer`.
-struct TensorRef {
-  std::string layer;
-  size_t node = 0;
-  size_t tensor = 0;
-};
-
-size_t index_field(const json& v, const std::string& what) {
-  if (!v.is_number_integer() || v.get<int64_t>() < 0)
-    throw ValueError(what + " must be a non-negative integer, got " + v.dump());
-  return static_cast<size_t>(v.get<int64_t>());
-}
-
-// [name, node_index, tensor_index] (Keras 1 and the input_layers / output_layers lists) or
-// [name, node_index, tensor_index, kwargs] (Keras 2 inbound nodes).
-TensorRef parse_triple(const json& t, const std::string& who) {
-  if (!t.is_array() || t.size() < 3 || !t[0].is_string())
-    throw ValueError(who + ": expected [layer_name, node_index, tensor_index], got " +
-                     t.dump().substr(0, 200));
-  return {t[0].get<std::string>(), index_field(t[1], who + ": node index"),
-          index_field(t[2], who + ": tensor index")};
-}
+using config_detail::InboundCall;
+using config_detail::parse_triple;
+using config_detail::TensorRef;
 
 // input_layers / output_layers: a list of triples, or (Keras 3, one tensor) a single triple,
 // possibly nested further.
@@ -198,50 +185,6 @@ void collect_triples(const json& j, std::vector<TensorRef>& out, const std::stri
     return;
   }
   for (const auto& item : j) collect_triples(item, out, who);
-}
-
-bool is_keras_tensor(const json& j) {
-  return j.is_object() && j.value("class_name", "") == "__keras_tensor__";
-}
-
-bool holds_keras_tensor(const json& j) {
-  if (is_keras_tensor(j)) return true;
-  if (j.is_array() || j.is_object())
-    for (const auto& v : j)
-      if (holds_keras_tensor(v)) return true;
-  return false;
-}
-
-// Keras 3's positional arguments: keras tensors, or lists of them (merge layers), in order.
-void collect_keras_tensors(const json& j, std::vector<TensorRef>& out, const std::string& who) {
-  if (is_keras_tensor(j)) {
-    const json cfg = j.value("config", json::object());
-    if (!cfg.is_object() || !cfg.contains("keras_history"))
-      throw ValueError(who + ": a __keras_tensor__ has no keras_history");
-    out.push_back(parse_triple(cfg["keras_history"], who + ": keras_history"));
-  } else if (j.is_array()) {
-    for (const auto& v : j) collect_keras_tensors(v, out, who);
-  }
-  // Other positional values (constants) carry no graph edge.
-}
-
-// One entry of a layer's inbound_nodes, in any Keras version's form: the tensors it consumes.
-std::vector<TensorRef> parse_inbound_node(const json& node, const std::string& who) {
-  std::vector<TensorRef> refs;
-  if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
-    collect_keras_tensors(node.value("args", json::array()), refs, who);
-    if (node.contains("kwargs") && holds_keras_tensor(node["kwargs"]))
-      throw ValueError(who + ": passes tensors as keyword arguments (" +
-                       node["kwargs"].dump().substr(0, 200) + "), which cannot be rebuilt yet");
-  } else if (node.is_array()) {  // Keras 1/2: [[name, node, tensor(, kwargs)], ...]
-    // Call kwargs (Keras 2 writes {} or e.g. {"training": false}) do not change the graph.
-    for (const auto& entry : node) refs.push_back(parse_triple(entry, who));
-  } else {
-    throw ValueError(who + ": an inbound node must be a list or an {\"args\", \"kwargs\"} object, got " +
-                     node.dump().substr(0, 200));
-  }
-  if (refs.empty()) throw ValueError(who + ": an inbound node consumes no tensors");
-  return refs;
 }
 
 std::shared_ptr<Model> functional_from_config(const json& config, const std::string& cls,
@@ -277,18 +220,26 @@ std::shared_ptr<Model> functional_from_config(const json& config, const std::str
                        "' (duplicate layer name); layer names must be unique within a model");
     Entry entry{lname, nullptr, {}, 0};
     const std::string at = who + ", layer '" + lname + "'";
+    const json inbound = e.value("inbound_nodes", json::array());
+    if (!inbound.is_array()) throw ValueError(at + ": 'inbound_nodes' must be a list");
+    // Calls are read first: options Keras passes per call (use_causal_mask, ...) belong in the
+    // config Strata builds the layer from.
+    const std::string layer_class = e.contains("class_name") && e["class_name"].is_string()
+                                        ? e["class_name"].get<std::string>() : "";
+    std::vector<InboundCall> calls;
+    if (layer_class != "InputLayer")
+      for (const auto& node : inbound)
+        calls.push_back(config_detail::parse_inbound_node(node, layer_class, at));
     try {
-      entry.layer = layer_or_model_from_config(e, legacy);
+      entry.layer = layer_or_model_from_config(config_detail::with_call_options(e, calls, at), legacy);
     } catch (const ValueError& ex) {
       throw ValueError(at + ": " + ex.what());
     }
-    const json inbound = e.value("inbound_nodes", json::array());
-    if (!inbound.is_array()) throw ValueError(at + ": 'inbound_nodes' must be a list");
     if (std::dynamic_pointer_cast<InputLayer>(entry.layer)) {
       // An InputLayer is its own (only) call; Keras writes inbound_nodes [] for it.
       entry.nodes.push_back({});
     } else {
-      for (const auto& node : inbound) entry.nodes.push_back(parse_inbound_node(node, at));
+      for (auto& c : calls) entry.nodes.push_back(std::move(c.inputs));
     }
     entries.push_back(std::move(entry));
   }
@@ -381,23 +332,38 @@ json functional_to_config(const Model& model) {
   std::map<const GraphNode*, int> node_index;
   std::map<const Layer*, int> calls;
   std::map<const Layer*, json> inbound;
+  auto triple = [&](const SymbolicTensor& t) {
+    return json::array({t.layer()->name(), node_index.at(t.node().get()), t.index()});
+  };
   for (const auto& n : nodes) {
     node_index[n.get()] = calls[n->layer.get()]++;
     json& list = inbound[n->layer.get()];
     if (list.is_null()) list = json::array();
     if (n->inputs.empty()) continue;  // an Input(...) call
+    const Layer& layer = *n->layer;
+    const json options = config_detail::call_option_kwargs(layer, config_detail::Dialect::keras2);
     json node = json::array();
-    for (const auto& t : n->inputs)
-      node.push_back({t.layer()->name(), node_index.at(t.node().get()), t.index(), json::object()});
+    if (config_detail::is_multi_head_attention(layer) && n->inputs.size() >= 2) {
+      // tf.keras 2 writes the first call argument (query) positionally and every further one
+      // (value, key, attention_mask) as a kwarg triple — its Node.serialize.
+      static const char* const kNames[] = {"query", "value", "key", "attention_mask"};
+      json kwargs = options;
+      for (size_t i = 1; i < n->inputs.size() && i < 4; ++i)
+        kwargs[kNames[i]] = triple(n->inputs[i]);
+      const SymbolicTensor& q = n->inputs[0];
+      node.push_back({q.layer()->name(), node_index.at(q.node().get()), q.index(), kwargs});
+    } else {
+      for (const auto& t : n->inputs)
+        node.push_back({t.layer()->name(), node_index.at(t.node().get()), t.index(), options});
+    }
     list.push_back(std::move(node));
   }
-  auto triple = [&](const SymbolicTensor& t) {
-    return json::array({t.layer()->name(), node_index.at(t.node().get()), t.index()});
-  };
   json layers = json::array();
   for (const auto& l : model.layers()) {
     const auto* nested = dynamic_cast<const Model*>(l.get());
     json entry = nested ? model_to_config(*nested) : layer_to_config(*l);
+    if (!nested && entry.contains("config"))
+      config_detail::strip_call_options(*l, entry["config"], config_detail::Dialect::keras2);
     entry["name"] = l->name();
     entry["inbound_nodes"] = inbound.count(l.get()) ? inbound[l.get()] : json::array();
     layers.push_back(std::move(entry));
@@ -435,7 +401,7 @@ json model_to_config(const Model& model) {
     const std::string name = seq->input_layer() ? seq->input_layer()->name()
                              : ls.empty()       ? "input"
                                                 : ls.front()->name() + "_input";
-    layers.push_back(input_layer_config(name, seq->input_shape()));
+    layers.push_back(input_layer_config(name, seq->input_shape(), seq->input_layer().get()));
   }
   for (const auto& l : ls) {
     const auto* nested = dynamic_cast<const Model*>(l.get());

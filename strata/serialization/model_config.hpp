@@ -8,6 +8,10 @@
 //     "output_layers"}}, layers in model.layers() order. inbound_nodes holds one list per call of
 //     the layer within this model, each [[producer, node_index, tensor_index, {}], ...], where
 //     node_index counts the producer's calls within this model's graph; InputLayers have [].
+//     MultiHeadAttention calls are written as tf.keras 2 does: [[query, n, t, {"value": [layer,
+//     node, tensor], "key": ..., "attention_mask": ...}]]; the attention layers' use_causal_mask /
+//     return_attention_scores go into the call kwargs instead of their configs (Attention keeps
+//     tf.keras 2's "causal" config key).
 //     input_layers / output_layers are lists of [name, node_index, tensor_index]. A nested model
 //     (Functional or Sequential) is written as its own full config plus its name and
 //     inbound_nodes in the outer model.
@@ -22,7 +26,11 @@
 //   Functional: class_name "Model" (Keras 1/2, TF <= 2.3) or "Functional" (TF >= 2.4, Keras 3);
 //     list-form inbound nodes (Keras 2 [name, node, tensor, kwargs], Keras 1 without kwargs) and
 //     Keras 3's {"args": [__keras_tensor__ ... or lists of them], "kwargs": {...}} form (call
-//     kwargs such as training are ignored; tensors passed as kwargs are refused); input_layers /
+//     kwargs such as training are ignored). MultiHeadAttention's value / key / attention_mask
+//     passed by name (tf.keras 2 always does so) become its inputs 1 / 2 / 3, and the attention
+//     layers' use_causal_mask / return_attention_scores call kwargs set the layer's option (all
+//     calls of a layer must agree); any other tensor passed as a kwarg is refused naming the
+//     layer and the kwarg (strata/serialization/inbound_nodes.hpp); input_layers /
 //     output_layers as a list of triples or a single triple (Keras 3). Layers may be listed in any
 //     order: calls are replayed as their inputs become available. Shared layers are called once
 //     per inbound node; nested models (Functional / Model / Sequential entries) are rebuilt

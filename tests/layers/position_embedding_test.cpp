@@ -1,8 +1,12 @@
 // PositionEmbedding: weight shape and name, output = first T rows broadcast over the batch,
-// gradients, masking pass-through, variable T, errors and the keras_hub config round trip.
+// gradients, masking pass-through, variable T, errors, the keras_hub config round trip and a
+// trained token + position model saved and reloaded as .keras.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "strata/api/model.hpp"
 #include "strata/autodiff/ops.hpp"
@@ -14,9 +18,11 @@
 #include "strata/layers/merge.hpp"
 #include "strata/layers/position_embedding.hpp"
 #include "strata/optimizers/optimizers.hpp"
+#include "strata/saving/saving.hpp"
 #include "strata/serialization/layer_registry.hpp"
 #include "support/expect_error.hpp"
 #include "support/gradcheck.hpp"
+#include "support/model_files.hpp"
 
 using namespace strata;
 
@@ -146,4 +152,13 @@ TEST(PositionEmbedding, TokenPlusPositionModelTrains) {
   Tensor x = Tensor::from_vector({n, t}, xs), y = Tensor::from_vector({n}, ys);
   m.fit(x, y, {.batch_size = 32, .epochs = 30, .verbose = 0});
   EXPECT_GT(m.evaluate(x, y, {.verbose = 0})["accuracy"], 0.95);
+
+  // A .keras round trip rebuilds the layer through the registry with its trained table.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("strata_position_embedding_" + std::to_string(::getpid()) + ".keras");
+  save_model(m, path);
+  auto back = load_model(path);
+  std::filesystem::remove(path);
+  test::expect_same_weights(m, *back);
+  test::expect_bitwise_equal(m.predict(x), back->predict(x));
 }

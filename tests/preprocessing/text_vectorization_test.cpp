@@ -2,6 +2,8 @@
 // padding/truncation, set/get/save/load of the vocabulary, and the errors.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

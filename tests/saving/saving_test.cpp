@@ -196,3 +196,23 @@ TEST(Saving, ACompileStateStrataCannotHonourIsNamedAndCanBeSkipped) {
   EXPECT_EQ(uncompiled->predict(blobs(4).x).to_vector<float>(), m->predict(blobs(4).x).to_vector<float>());
   fs::remove_all(dir);
 }
+
+// A Sequential that starts with an int32 Input (token ids) keeps that dtype through both config
+// writers and every file format, and so does a sequence length that varies.
+TEST(Saving, SequentialTokenModelKeepsItsInputDtypeAndVaryingLength) {
+  const auto dir = std::filesystem::temp_directory_path() / "strata_seq_dtype";
+  std::filesystem::create_directories(dir);
+  Sequential model({Input({-1}, {.dtype = DType::int32}), Embedding(10, 3),
+                    GRU({.units = 2}), Dense({.units = 1})});
+  Tensor ids = Tensor::from_vector({2, 5}, std::vector<int32_t>{1, 2, 3, 4, 5, 9, 8, 7, 6, 0});
+  const auto want = model.predict(ids).to_vector();
+  for (const char* name : {"m.keras", "m.h5"}) {
+    SCOPED_TRACE(name);
+    save_model(model, dir / name);
+    auto back = load_model(dir / name);
+    EXPECT_EQ(back->predict(ids).to_vector(), want);
+    Tensor longer = Tensor::from_vector({1, 7}, std::vector<int32_t>{1, 2, 3, 4, 5, 6, 7});
+    EXPECT_EQ(back->predict(longer).shape(), (Shape{1, 1}));
+  }
+  std::filesystem::remove_all(dir);
+}

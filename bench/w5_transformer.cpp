@@ -1,0 +1,47 @@
+// W5 of DESIGN.md: one Transformer encoder block — dim 128, 4 heads (key_dim 32), FFN 512,
+// sequences of 64, post-norm residuals — then GlobalAveragePooling1D and Dense(10), Adam,
+// batch 32; training samples/s on fixed random data.
+// Prints one machine-readable line: "strata W5 samples_per_s=<v> gflops=<v>".
+//   w5_transformer [train_samples]   (default 1600 = 50 batches)
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include <strata/strata.hpp>
+
+#include "bench_common.hpp"
+#include "strata/layers/multi_head_attention.hpp"
+
+using namespace strata;
+
+int main(int argc, char** argv) {
+  const int64_t n = argc > 1 ? std::atoll(argv[1]) : 1600;
+  const int64_t seq = 64, dim = 128, heads = 4, ffn = 512;
+  set_random_seed(0);
+  std::mt19937 rng(0);
+  std::normal_distribution<float> normal;
+  std::vector<float> xs(static_cast<size_t>(n * seq * dim));
+  for (auto& v : xs) v = normal(rng);
+  std::vector<int32_t> ys(static_cast<size_t>(n));
+  for (auto& v : ys) v = static_cast<int32_t>(rng() % 10);
+  Tensor x = Tensor::from_vector({n, seq, dim}, xs), y = Tensor::from_vector({n}, ys);
+
+  SymbolicTensor in = Input({seq, dim});
+  SymbolicTensor attended =
+      MultiHeadAttention({.num_heads = heads, .key_dim = dim / heads})({in, in});
+  SymbolicTensor h = LayerNormalization()(Add()({in, attended}));
+  SymbolicTensor f = Dense(dim)(Dense({.units = ffn, .activation = "relu"})(h));
+  h = LayerNormalization()(Add()({h, f}));
+  Model model(in, Dense(10)(GlobalAveragePooling1D()(h)));
+  model.compile({.optimizer = Adam({.learning_rate = 1e-3}),
+                 .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+  model.fit(x.slice_rows(0, 320), y.slice_rows(0, 320), {.batch_size = 32, .verbose = 0});
+  const double t0 = bench::now_s();
+  model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0});
+  const double rate = double(n) / (bench::now_s() - t0);
+  // Forward per sample: q/k/v/output projections 4·2·seq·dim², scores and weighted sum
+  // 2·2·seq²·dim, FFN 2·2·seq·dim·ffn; training ≈ 3× forward.
+  const double fwd = 8.0 * seq * dim * dim + 4.0 * seq * seq * dim + 4.0 * seq * dim * ffn;
+  std::printf("strata W5 samples_per_s=%.0f gflops=%.1f\n", rate, rate * 3 * fwd / 1e9);
+  return 0;
+}
