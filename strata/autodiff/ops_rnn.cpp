@@ -18,16 +18,6 @@ using namespace detail;
 
 namespace {
 
-const char* cell_name(RnnCell c) {
-  switch (c) {
-    case RnnCell::simple: return "simple";
-    case RnnCell::lstm: return "lstm";
-    case RnnCell::gru: return "gru";
-    case RnnCell::gru_reset_after: return "gru_reset_after";
-  }
-  return "?";
-}
-
 std::string shape_or_none(const Tensor& t) { return t.defined() ? t.shape().str() : "none"; }
 
 struct Sizes {
@@ -40,7 +30,7 @@ Sizes check_rnn(const RnnParams& p, const Tensor& x, const Tensor& h0, const Ten
                           ", recurrent " + shape_or_none(recurrent) + ", bias " +
                           shape_or_none(bias) + ", h0 " + shape_or_none(h0) + ", c0 " +
                           shape_or_none(c0);
-  const std::string cell = std::string(cell_name(p.cell)) + " cell";
+  const std::string cell = std::string(rnn_cell_name(p.cell)) + " cell";
   const auto fail = [&](const std::string& what) {
     throw ValueError("rnn (" + cell + "): " + what + " (got " + all + ")");
   };

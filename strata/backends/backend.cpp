@@ -144,6 +144,16 @@ int rnn_gates(RnnCell cell) {
   return 1;
 }
 
+const char* rnn_cell_name(RnnCell cell) {
+  switch (cell) {
+    case RnnCell::simple: return "simple";
+    case RnnCell::lstm: return "lstm";
+    case RnnCell::gru: return "gru";
+    case RnnCell::gru_reset_after: return "gru_reset_after";
+  }
+  return "?";
+}
+
 PayloadPtr Backend::rnn_forward(const RnnParams&, const View&, const View*, const View*,
                                 const View&, const View&, const View*, const View&, const View&,
                                 const View*, bool) {

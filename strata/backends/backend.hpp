@@ -111,6 +111,8 @@ enum class RnnCell { simple, lstm, gru, gru_reset_after };
 
 // Gates per cell: simple 1, lstm 4 (i, f, c, o), gru / gru_reset_after 3 (z, r, h).
 int rnn_gates(RnnCell cell);
+// "simple", "lstm", "gru", "gru_reset_after": how messages name a cell.
+const char* rnn_cell_name(RnnCell cell);
 
 // One recurrent layer over a whole sequence. Weights are in Keras layout: kernel (I, G·U),
 // recurrent (U, G·U), bias (G·U) — or (2, 3·U) for gru_reset_after, row 0 the input bias and

@@ -38,15 +38,7 @@ const std::vector<float> kGapRow = {1, 0, 1, 1, 0, 1};
 
 const RnnCell kCells[] = {RnnCell::simple, RnnCell::lstm, RnnCell::gru, RnnCell::gru_reset_after};
 
-std::string cell_name(RnnCell c) {
-  switch (c) {
-    case RnnCell::simple: return "simple";
-    case RnnCell::lstm: return "lstm";
-    case RnnCell::gru: return "gru";
-    case RnnCell::gru_reset_after: return "gru_reset_after";
-  }
-  return "?";
-}
+std::string cell_name(RnnCell c) { return rnn_cell_name(c); }
 
 std::shared_ptr<Recurrent> random_layer(RnnCell cell, RecurrentOptions o, int64_t features,
                                         uint64_t seed) {

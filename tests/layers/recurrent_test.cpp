@@ -68,15 +68,7 @@ void touch(const std::vector<Tensor>& tensors) {
 
 const RnnCell kCells[] = {RnnCell::simple, RnnCell::lstm, RnnCell::gru, RnnCell::gru_reset_after};
 
-std::string cell_name(RnnCell c) {
-  switch (c) {
-    case RnnCell::simple: return "simple";
-    case RnnCell::lstm: return "lstm";
-    case RnnCell::gru: return "gru";
-    case RnnCell::gru_reset_after: return "gru_reset_after";
-  }
-  return "?";
-}
+std::string cell_name(RnnCell c) { return rnn_cell_name(c); }
 
 // (N, T) mask with row 1 fully masked after two steps, row 0 masked in the middle, and row 2
 // masked at the first step.

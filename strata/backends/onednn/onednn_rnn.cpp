@@ -512,7 +512,7 @@ void rnn_backward(const RnnParams& p, const Payload& saved, const View& x, const
     if (dc0) expect_shape(kOp, "dc0", *dc0, h_last.shape, g);
   } else if (dc_last || dc0) {
     op_error(kOp, std::string("dc_last / dc0 belong to lstm cells only, not ") +
-                      cell_name(g.cell));
+                      rnn_cell_name(g.cell));
   }
   const auto zero_view = [](const View& v) {
     std::memset(v.data, 0, static_cast<size_t>(v.shape.numel()) * sizeof(float));

@@ -20,22 +20,12 @@ bool same_geom(const Geom& a, const Geom& b) {
          a.t == b.t && a.i == b.i && a.u == b.u;
 }
 
-const char* cell_name(RnnCell c) {
-  switch (c) {
-    case RnnCell::simple: return "simple";
-    case RnnCell::lstm: return "lstm";
-    case RnnCell::gru: return "gru";
-    case RnnCell::gru_reset_after: return "gru_reset_after";
-  }
-  return "?";
-}
-
 void expect_shape(const char* op, const char* name, const View& v, const Shape& want,
                   const Geom& g) {
   require_f32(op, v, name);
   if (v.shape != want)
     op_error(op, std::string(name) + " must have shape " + want.str() + " for a " +
-                     cell_name(g.cell) + " cell with N=" + std::to_string(g.n) + ", T=" +
+                     rnn_cell_name(g.cell) + " cell with N=" + std::to_string(g.n) + ", T=" +
                      std::to_string(g.t) + ", I=" + std::to_string(g.i) + ", U=" +
                      std::to_string(g.u) + ", got " + v.shape.str());
 }
@@ -80,7 +70,7 @@ Geom check_forward(const char* op, const RnnParams& p, const View& x, const View
     expect_shape(op, "c_last", *c_last, state, g);
   } else if (c0 || c_last) {
     op_error(op, std::string("c0 / c_last belong to lstm cells only, not ") +
-                     cell_name(g.cell));
+                     rnn_cell_name(g.cell));
   }
   return g;
 }

@@ -30,7 +30,6 @@ struct Geom {
 };
 
 bool same_geom(const Geom& a, const Geom& b);
-const char* cell_name(RnnCell c);
 
 // Throws ValueError (through op_error, naming `op`) unless v is float32 of shape `want`.
 void expect_shape(const char* op, const char* name, const View& v, const Shape& want,
