@@ -11,15 +11,6 @@ namespace strata {
 
 namespace {
 
-const char* const kInputNames[] = {"query", "value", "key"};
-
-std::string shapes_str(const std::vector<Shape>& shapes) {
-  std::string s;
-  for (size_t i = 0; i < shapes.size(); ++i)
-    s += std::string(i ? ", " : "") + kInputNames[i] + " " + shapes[i].str();
-  return s;
-}
-
 // A scalar or vector weight viewed with leading 1s so it broadcasts against rank `rank`.
 Tensor broadcastable(const Tensor& w, int rank) {
   Shape s;
@@ -35,7 +26,7 @@ Tensor broadcastable(const Tensor& w, int rank) {
 BaseDenseAttention::BaseDenseAttention(std::string class_name, std::string name, bool use_scale,
                                        float dropout, bool use_causal_mask, bool return_scores,
                                        uint64_t seed)
-    : Layer(std::move(class_name), std::move(name)),
+    : ListInputLayer(std::move(class_name), std::move(name)),
       use_scale_(use_scale),
       dropout_(dropout),
       use_causal_mask_(use_causal_mask),
@@ -45,26 +36,25 @@ BaseDenseAttention::BaseDenseAttention(std::string class_name, std::string name,
     throw ValueError(label() + ": dropout must be in [0, 1), got " + std::to_string(dropout_));
 }
 
-void BaseDenseAttention::not_a_list(size_t got) const {
-  throw ValueError(label() + ": expects a list of inputs [query, value] or [query, value, key], "
-                   "got " + std::to_string(got) + " input" + (got == 1 ? "" : "s"));
+std::string BaseDenseAttention::list_message() const {
+  return label() + ": expects a list of inputs [query, value] or [query, value, key]";
 }
 
 std::vector<Shape> BaseDenseAttention::output_shapes(const std::vector<Shape>& inputs) const {
-  if (inputs.size() != 2 && inputs.size() != 3) not_a_list(inputs.size());
+  if (inputs.size() != 2 && inputs.size() != 3) wrong_count(inputs.size());
   for (const Shape& s : inputs)
     if (s.rank() != 3)
       throw ValueError(label() + ": expected rank-3 inputs (batch, steps, features), got " +
-                       shapes_str(inputs));
+                       attention_masks::named_shapes(inputs));
   int64_t batch = -1;
   for (const Shape& s : inputs) {
     if (s[1] == 0 || s[2] == 0)
       throw ValueError(label() + ": inputs need at least one step and one feature, got " +
-                       shapes_str(inputs));
+                       attention_masks::named_shapes(inputs));
     if (s[0] >= 0) {
       if (batch >= 0 && s[0] != batch)
         throw ValueError(label() + ": inputs must have the same batch size, got " +
-                         shapes_str(inputs));
+                         attention_masks::named_shapes(inputs));
       batch = s[0];
     }
   }
@@ -73,10 +63,10 @@ std::vector<Shape> BaseDenseAttention::output_shapes(const std::vector<Shape>& i
   const Shape& k = inputs.size() == 3 ? inputs[2] : inputs[1];
   if (q[2] >= 0 && k[2] >= 0 && q[2] != k[2])
     throw ValueError(label() + ": query and key must have the same feature dimension, got " +
-                     shapes_str(inputs));
+                     attention_masks::named_shapes(inputs));
   if (v[1] >= 0 && k[1] >= 0 && v[1] != k[1])
     throw ValueError(label() + ": value and key must have the same number of steps, got " +
-                     shapes_str(inputs));
+                     attention_masks::named_shapes(inputs));
   std::vector<Shape> out{Shape{-1, q[1], v[2]}};
   if (return_scores_) out.push_back(Shape{-1, q[1], v[1]});
   return out;
@@ -85,7 +75,7 @@ std::vector<Shape> BaseDenseAttention::output_shapes(const std::vector<Shape>& i
 Shape BaseDenseAttention::compute_output_shape(const Shape& in) const {
   if (built() && !built_shapes_.empty() && in == built_shapes_[0])
     return output_shapes(built_shapes_)[0];
-  not_a_list(1);
+  wrong_count(1);
 }
 
 std::vector<Shape> BaseDenseAttention::build_for(const std::vector<Shape>& inputs) {
@@ -96,7 +86,7 @@ std::vector<Shape> BaseDenseAttention::build_for(const std::vector<Shape>& input
     for (const Shape& s : shapes)
       if (s[2] < 0)
         throw ValueError(label() + ": feature dimensions must be known to build, got " +
-                         shapes_str(shapes));
+                         attention_masks::named_shapes(shapes));
     build_scores(shapes);
     built_shapes_ = shapes;
     mark_built(shapes[0]);
@@ -105,19 +95,19 @@ std::vector<Shape> BaseDenseAttention::build_for(const std::vector<Shape>& input
   bool ok = shapes.size() == built_shapes_.size();
   for (size_t i = 0; ok && i < shapes.size(); ++i) ok = shapes[i][2] == built_shapes_[i][2];
   if (!ok)
-    throw ValueError(label() + ": was built for " + shapes_str(built_shapes_) + ", got " +
-                     shapes_str(shapes) + " (feature dimensions must match)");
+    throw ValueError(label() + ": was built for " + attention_masks::named_shapes(built_shapes_) + ", got " +
+                     attention_masks::named_shapes(shapes) + " (feature dimensions must match)");
   return out;
 }
 
 std::vector<Tensor> BaseDenseAttention::call_masked(const std::vector<Tensor>& inputs,
                                                     const std::vector<Tensor>& masks,
                                                     bool training) {
-  if (inputs.size() != 2 && inputs.size() != 3) not_a_list(inputs.size());
+  if (inputs.size() != 2 && inputs.size() != 3) wrong_count(inputs.size());
   std::vector<Shape> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined())
-      throw ValueError(label() + ": the " + kInputNames[i] + " input is undefined");
+      throw ValueError(label() + ": the " + attention_masks::input_role(i) + " input is undefined");
     shapes.push_back(inputs[i].shape());
   }
   build_for(shapes);
@@ -149,20 +139,9 @@ std::vector<Tensor> BaseDenseAttention::call_on(const std::vector<Tensor>& input
   return call_masked(inputs, {}, training);
 }
 
-Tensor BaseDenseAttention::operator()(const std::vector<Tensor>& inputs, bool training) {
-  return call_on(inputs, training)[0];
-}
-
-Tensor BaseDenseAttention::operator()(const Tensor&, bool) { not_a_list(1); }
-
-Tensor BaseDenseAttention::call(const Tensor&, bool) { not_a_list(1); }
-
 std::vector<Tensor> BaseDenseAttention::compute_mask(const std::vector<Tensor>& /*inputs*/,
                                                      const std::vector<Tensor>& masks) const {
-  if (masks.empty() || !masks[0].defined()) return {};
-  std::vector<Tensor> out{masks[0]};
-  if (return_scores_) out.emplace_back();
-  return out;
+  return attention_masks::query_mask_outputs(masks, return_scores_);
 }
 
 nlohmann::json BaseDenseAttention::get_config() const {

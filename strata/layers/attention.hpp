@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/layers/layer.hpp"
+#include "strata/layers/list_input_layer.hpp"
 
 namespace strata {
 
@@ -46,23 +46,15 @@ struct AdditiveAttentionOptions {
 
 // What Attention and AdditiveAttention share (Keras 2's BaseDenseAttention): inputs, masks,
 // softmax, dropout, outputs and config keys; subclasses compute the scores.
-class BaseDenseAttention : public Layer {
+class BaseDenseAttention : public ListInputLayer {
  public:
   float dropout() const { return dropout_; }
   bool use_scale() const { return use_scale_; }
   bool use_causal_mask() const { return use_causal_mask_; }
   bool return_attention_scores() const { return return_scores_; }
 
-  // Eager call on {query, value} or {query, value, key}; returns the first output.
-  Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
-  // A single tensor is not a list of inputs: throws ValueError naming the layer.
-  Tensor operator()(const Tensor& x, bool training = false);
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) & { return Layer::operator()(xs); }
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) && {
-    return static_cast<Layer&&>(*this)(xs);
-  }
-  SymbolicTensor operator()(const SymbolicTensor& x) & { return Layer::operator()(x); }
-  SymbolicTensor operator()(const SymbolicTensor& x) && { return static_cast<Layer&&>(*this)(x); }
+  // Eager calls on {query, value} or {query, value, key} return the first output.
+  using ListInputLayer::operator();
 
   // Output shapes for {query, value[, key]} (batch -1); throws ValueError naming the layer.
   std::vector<Shape> output_shapes(const std::vector<Shape>& inputs) const;
@@ -85,10 +77,9 @@ class BaseDenseAttention : public Layer {
   virtual void build_scores(const std::vector<Shape>& inputs) = 0;
   // (N, Tq, Tv) scores of query (N, Tq, dim) against key (N, Tv, dim).
   virtual Tensor scores(const Tensor& query, const Tensor& key) const = 0;
-  Tensor call(const Tensor& x, bool training) override;
+  std::string list_message() const override;
 
  private:
-  [[noreturn]] void not_a_list(size_t got) const;
 
   bool use_scale_;
   float dropout_;

@@ -67,4 +67,23 @@ Tensor binary(const Tensor& mask, const Shape& shape, Backend& backend) {
   return Tensor::from_vector(shape, v, backend);
 }
 
+const char* input_role(size_t i) {
+  static const char* const names[] = {"query", "value", "key", "attention_mask"};
+  return i < 4 ? names[i] : "input";
+}
+
+std::string named_shapes(const std::vector<Shape>& shapes) {
+  std::string s;
+  for (size_t i = 0; i < shapes.size(); ++i)
+    s += std::string(i ? ", " : "") + input_role(i) + " " + shapes[i].str();
+  return s;
+}
+
+std::vector<Tensor> query_mask_outputs(const std::vector<Tensor>& masks, bool with_scores) {
+  if (masks.empty() || !masks[0].defined()) return {};
+  std::vector<Tensor> out{masks[0]};
+  if (with_scores) out.emplace_back();
+  return out;
+}
+
 }  // namespace strata::attention_masks

@@ -43,4 +43,13 @@ Tensor adder(const std::vector<float>& keep, const Shape& shape, Backend& backen
 // masked query rows.
 Tensor binary(const Tensor& mask, const Shape& shape, Backend& backend);
 
+// "query (None, 4, 8), value (None, 5, 8)": an attention layer's input shapes with their roles
+// (query, value, key, attention_mask), for messages.
+std::string named_shapes(const std::vector<Shape>& shapes);
+// "query", "value", "key", "attention_mask" for input i (0..3).
+const char* input_role(size_t i);
+
+// An attention layer's output masks: the query's mask on the output, none on the scores.
+std::vector<Tensor> query_mask_outputs(const std::vector<Tensor>& masks, bool with_scores);
+
 }  // namespace strata::attention_masks

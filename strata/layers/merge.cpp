@@ -10,11 +10,11 @@
 namespace strata {
 
 Merge::Merge(std::string class_name, std::string name, size_t min_inputs, size_t max_inputs)
-    : Layer(std::move(class_name), std::move(name)),
+    : ListInputLayer(std::move(class_name), std::move(name)),
       min_inputs_(min_inputs),
       max_inputs_(max_inputs) {}
 
-std::string Merge::count_message() const {
+std::string Merge::list_message() const {
   const std::string n = std::to_string(min_inputs_);
   return label() + ": expects a list of " +
          (max_inputs_ == min_inputs_ ? "exactly " + n : "at least " + n) + " inputs";
@@ -28,7 +28,7 @@ std::string Merge::shapes_str(const std::vector<Shape>& shapes) {
 
 Shape Merge::compute_output_shape(const std::vector<Shape>& inputs) const {
   if (inputs.size() < min_inputs_ || (max_inputs_ && inputs.size() > max_inputs_))
-    throw ValueError(count_message() + ", got " + std::to_string(inputs.size()));
+    throw ValueError(list_message() + ", got " + std::to_string(inputs.size()));
   int64_t batch = -1;
   std::vector<Shape> shapes;
   for (const Shape& s : inputs) {
@@ -80,15 +80,11 @@ Shape Merge::compute_output_shape(const Shape& in) const {
     for (int d = 1; same && d < in.rank(); ++d) same = in[d] == input_shape()[d];
     if (same) return output_shape_;
   }
-  throw ValueError(count_message() + ", got a single input of shape " + in.str());
+  throw ValueError(list_message() + ", got a single input of shape " + in.str());
 }
 
 void Merge::check_input(const Shape& shape) const {
-  throw ValueError(count_message() + ", got a single input of shape " + shape.str());
-}
-
-Tensor Merge::call(const Tensor& x, bool) {
-  throw ValueError(count_message() + ", got a single tensor of shape " + x.shape().str());
+  throw ValueError(list_message() + ", got a single input of shape " + shape.str());
 }
 
 std::vector<Shape> Merge::build_for(const std::vector<Shape>& inputs) {
@@ -116,22 +112,13 @@ std::vector<Shape> Merge::build_for(const std::vector<Shape>& inputs) {
 }
 
 std::vector<Tensor> Merge::call_on(const std::vector<Tensor>& inputs, bool training) {
-  return {(*this)(inputs, training)};
-}
-
-Tensor Merge::operator()(const std::vector<Tensor>& inputs, bool training) {
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) {
     if (!t.defined()) throw ValueError(label() + ": called on an undefined tensor");
     shapes.push_back(t.shape());
   }
   build_for(shapes);
-  return merge(inputs, training);
-}
-
-Tensor Merge::operator()(const Tensor& x, bool) {
-  if (!x.defined()) throw ValueError(count_message() + ", got a single undefined tensor");
-  throw ValueError(count_message() + ", got a single tensor of shape " + x.shape().str());
+  return {merge(inputs, training)};
 }
 
 std::vector<Tensor> Merge::aligned(const std::vector<Tensor>& inputs) {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/layers/layer.hpp"
+#include "strata/layers/list_input_layer.hpp"
 
 namespace strata {
 
@@ -25,19 +25,9 @@ struct MergeOptions {
   std::string name;
 };
 
-class Merge : public Layer {
+class Merge : public ListInputLayer {
  public:
-  // Builds on first use (checks the shapes afterwards) and merges `inputs`.
-  Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
-  // A single tensor is an error: throws ValueError naming the layer.
-  Tensor operator()(const Tensor& x, bool training = false);
-  // Functional API calls, forwarded to Layer's (merge layers take the list form).
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) & { return Layer::operator()(xs); }
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) && {
-    return static_cast<Layer&&>(*this)(xs);
-  }
-  SymbolicTensor operator()(const SymbolicTensor& x) & { return Layer::operator()(x); }
-  SymbolicTensor operator()(const SymbolicTensor& x) && { return static_cast<Layer&&>(*this)(x); }
+  using ListInputLayer::operator();
 
   // Output shape (batch -1) for `inputs` (batch first); throws ValueError naming the layer and
   // listing the shapes when they do not fit.
@@ -47,6 +37,7 @@ class Merge : public Layer {
   Shape compute_output_shape(const Shape& in) const override;
 
   std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
+  // Builds on first use (checks the shapes afterwards) and merges `inputs`.
   std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
   // Keras: no mask when no input has one, else the element-wise AND of the inputs' masks (an
   // input without one counts as all ones).
@@ -66,15 +57,14 @@ class Merge : public Layer {
   // Merges `inputs` (already checked against the built shapes).
   virtual Tensor merge(const std::vector<Tensor>& inputs, bool training) = 0;
 
-  Tensor call(const Tensor& x, bool training) override;
+  // "Add 'add': expects a list of at least 2 inputs".
+  std::string list_message() const override;
   void check_input(const Shape& shape) const override;
 
   // "(None, 3), (None, 4)"
   static std::string shapes_str(const std::vector<Shape>& shapes);
   // Inputs of lower rank reshaped to the output rank with 1s after the batch dim.
   static std::vector<Tensor> aligned(const std::vector<Tensor>& inputs);
-  // "expects a list of at least 2 inputs" with this layer's label.
-  std::string count_message() const;
 
  private:
   size_t min_inputs_, max_inputs_;

@@ -14,15 +14,6 @@ namespace strata {
 
 namespace {
 
-const char* const kInputNames[] = {"query", "value", "key", "attention_mask"};
-
-std::string shapes_str(const std::vector<Shape>& shapes) {
-  std::string s;
-  for (size_t i = 0; i < shapes.size(); ++i)
-    s += std::string(i ? ", " : "") + kInputNames[i] + " " + shapes[i].str();
-  return s;
-}
-
 nlohmann::json shape_json(const Shape& s) {
   auto j = nlohmann::json::array();
   for (int d = 0; d < s.rank(); ++d) j.push_back(s[d] < 0 ? nlohmann::json(nullptr) : nlohmann::json(s[d]));
@@ -32,7 +23,7 @@ nlohmann::json shape_json(const Shape& s) {
 }  // namespace
 
 MultiHeadAttention::MultiHeadAttention(MultiHeadAttentionOptions o)
-    : Layer("MultiHeadAttention", o.name),
+    : ListInputLayer("MultiHeadAttention", o.name),
       o_(std::move(o)),
       seed_(o_.seed ? o_.seed : next_seed()) {
   if (o_.num_heads <= 0)
@@ -52,14 +43,13 @@ MultiHeadAttention::MultiHeadAttention(MultiHeadAttentionOptions o)
   if (o_.value_dim == 0) o_.value_dim = o_.key_dim;
 }
 
-void MultiHeadAttention::not_a_list(size_t got) const {
-  throw ValueError(label() + ": expects a list of inputs [query, value], [query, value, key] or "
-                   "[query, value, key, attention_mask], got " + std::to_string(got) + " input" +
-                   (got == 1 ? "" : "s"));
+std::string MultiHeadAttention::list_message() const {
+  return label() + ": expects a list of inputs [query, value], [query, value, key] or "
+                   "[query, value, key, attention_mask]";
 }
 
 std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& all) const {
-  if (all.size() < 2 || all.size() > 4) not_a_list(all.size());
+  if (all.size() < 2 || all.size() > 4) wrong_count(all.size());
   // A Keras file's attention_mask call argument arrives as a fourth graph input (N, T, S).
   const std::vector<Shape> inputs(all.begin(), all.begin() + std::min<size_t>(all.size(), 3));
   if (all.size() == 4) {
@@ -74,22 +64,22 @@ std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& a
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].rank() != 3)
       throw ValueError(label() + ": expected rank-3 inputs (batch, steps, features), got " +
-                       shapes_str(inputs) + "; attention runs over axis 1 only");
+                       attention_masks::named_shapes(inputs) + "; attention runs over axis 1 only");
   int64_t batch = -1;
   for (const Shape& s : inputs) {
     if (s[1] == 0 || s[2] == 0)
       throw ValueError(label() + ": inputs need at least one step and one feature, got " +
-                       shapes_str(inputs));
+                       attention_masks::named_shapes(inputs));
     if (s[0] >= 0) {
       if (batch >= 0 && s[0] != batch)
         throw ValueError(label() + ": inputs must have the same batch size, got " +
-                         shapes_str(inputs));
+                         attention_masks::named_shapes(inputs));
       batch = s[0];
     }
   }
   if (inputs.size() == 3 && inputs[1][1] >= 0 && inputs[2][1] >= 0 && inputs[1][1] != inputs[2][1])
     throw ValueError(label() + ": value and key must have the same number of steps (all "
-                     "dimensions but the last equal, as Keras), got " + shapes_str(inputs));
+                     "dimensions but the last equal, as Keras), got " + attention_masks::named_shapes(inputs));
   const Shape& q = inputs[0];
   std::vector<Shape> out{Shape{-1, q[1], o_.output_shape ? o_.output_shape : q[2]}};
   if (o_.return_attention_scores) out.push_back(Shape{-1, o_.num_heads, q[1], inputs[1][1]});
@@ -99,7 +89,7 @@ std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& a
 Shape MultiHeadAttention::compute_output_shape(const Shape& in) const {
   if (built() && !built_shapes_.empty() && in == built_shapes_[0])
     return output_shapes(built_shapes_)[0];
-  not_a_list(1);
+  wrong_count(1);
 }
 
 std::vector<Shape> MultiHeadAttention::build_for(const std::vector<Shape>& inputs) {
@@ -111,7 +101,7 @@ std::vector<Shape> MultiHeadAttention::build_for(const std::vector<Shape>& input
     for (int d = 1; d < 3; ++d)
       if (s[d] < 0)
         throw ValueError(label() + ": input dimensions must be known to build, got " +
-                         shapes_str(shapes));
+                         attention_masks::named_shapes(shapes));
   if (!built()) {
     build_all(shapes);
     return out;
@@ -120,8 +110,8 @@ std::vector<Shape> MultiHeadAttention::build_for(const std::vector<Shape>& input
   bool ok = shapes.size() == built_shapes_.size();
   for (size_t i = 0; ok && i < shapes.size(); ++i) ok = shapes[i][2] == built_shapes_[i][2];
   if (!ok)
-    throw ValueError(label() + ": was built for " + shapes_str(built_shapes_) + ", got " +
-                     shapes_str(shapes) + " (feature dimensions must match)");
+    throw ValueError(label() + ": was built for " + attention_masks::named_shapes(built_shapes_) + ", got " +
+                     attention_masks::named_shapes(shapes) + " (feature dimensions must match)");
   return out;
 }
 
@@ -147,7 +137,7 @@ void MultiHeadAttention::build_all(const std::vector<Shape>& shapes) {
 void MultiHeadAttention::check_inputs(const std::vector<Tensor>& inputs) const {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i].defined())
-      throw ValueError(label() + ": the " + kInputNames[std::min<size_t>(i, 3)] +
+      throw ValueError(label() + ": the " + attention_masks::input_role(i) +
                        " input is undefined");
 }
 
@@ -190,7 +180,7 @@ std::vector<Tensor> MultiHeadAttention::run(const Tensor& query, const Tensor& v
 std::vector<Tensor> MultiHeadAttention::call_masked(const std::vector<Tensor>& inputs,
                                                     const std::vector<Tensor>& masks,
                                                     bool training) {
-  if (inputs.size() < 2 || inputs.size() > 4) not_a_list(inputs.size());
+  if (inputs.size() < 2 || inputs.size() > 4) wrong_count(inputs.size());
   check_inputs(inputs);
   std::vector<Shape> shapes;
   for (const auto& x : inputs) shapes.push_back(x.shape());
@@ -229,20 +219,9 @@ std::vector<Tensor> MultiHeadAttention::attend(const Tensor& query, const Tensor
   return run(query, value, key.defined() ? key : value, keep, training);
 }
 
-Tensor MultiHeadAttention::operator()(const std::vector<Tensor>& inputs, bool training) {
-  return call_on(inputs, training)[0];
-}
-
-Tensor MultiHeadAttention::operator()(const Tensor&, bool) { not_a_list(1); }
-
-Tensor MultiHeadAttention::call(const Tensor&, bool) { not_a_list(1); }
-
 std::vector<Tensor> MultiHeadAttention::compute_mask(const std::vector<Tensor>& /*inputs*/,
                                                      const std::vector<Tensor>& masks) const {
-  if (masks.empty() || !masks[0].defined()) return {};
-  std::vector<Tensor> out{masks[0]};
-  if (o_.return_attention_scores) out.emplace_back();
-  return out;
+  return attention_masks::query_mask_outputs(masks, o_.return_attention_scores);
 }
 
 nlohmann::json MultiHeadAttention::get_config() const {

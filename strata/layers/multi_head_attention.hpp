@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/layers/layer.hpp"
+#include "strata/layers/list_input_layer.hpp"
 #include "strata/layers/sublayer_variables.hpp"
 
 namespace strata {
@@ -51,7 +51,7 @@ struct MultiHeadAttentionOptions {
   std::string name;
 };
 
-class MultiHeadAttention : public Layer, public SublayerVariables {
+class MultiHeadAttention : public ListInputLayer, public SublayerVariables {
   STRATA_LAYER(MultiHeadAttention)
  public:
   // Rebuilds the layer from a Keras config (tf.keras 2 or Keras 3 spelling).
@@ -59,16 +59,8 @@ class MultiHeadAttention : public Layer, public SublayerVariables {
   explicit MultiHeadAttention(MultiHeadAttentionOptions o);
   const MultiHeadAttentionOptions& options() const { return o_; }
 
-  // Eager call on {query, value} or {query, value, key}; returns the first output.
-  Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
-  // A single tensor is not a list of inputs: throws ValueError naming the layer.
-  Tensor operator()(const Tensor& x, bool training = false);
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) & { return Layer::operator()(xs); }
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) && {
-    return static_cast<Layer&&>(*this)(xs);
-  }
-  SymbolicTensor operator()(const SymbolicTensor& x) & { return Layer::operator()(x); }
-  SymbolicTensor operator()(const SymbolicTensor& x) && { return static_cast<Layer&&>(*this)(x); }
+  // Eager calls on {query, value} or {query, value, key} return the first output.
+  using ListInputLayer::operator();
 
   // The layer on query, value, optional key (undefined = value) and optional attention_mask
   // (N, T, S) of 0/1 (undefined = none), besides use_causal_mask. Builds on first use. Returns
@@ -93,7 +85,7 @@ class MultiHeadAttention : public Layer, public SublayerVariables {
   std::vector<SublayerGroup> keras3_sublayers() const override;
 
  protected:
-  Tensor call(const Tensor& x, bool training) override;
+  std::string list_message() const override;
 
  private:
   struct Projection {
@@ -105,7 +97,6 @@ class MultiHeadAttention : public Layer, public SublayerVariables {
                           const std::vector<float>& keep, bool training);
   // x (N, L, D) projected to heads: (N, H, L, dim).
   Tensor project(const Tensor& x, const Projection& p, int64_t dim) const;
-  [[noreturn]] void not_a_list(size_t got) const;
 
   MultiHeadAttentionOptions o_;
   uint64_t seed_;

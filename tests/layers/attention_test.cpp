@@ -246,7 +246,7 @@ TEST(Attention, Errors) {
   Attention att({.name = "att_err"});
   Tensor x2 = test::random_tensor({2, 3}, 1), x3 = test::random_tensor({2, 3, 4}, 2);
   test::expect_value_error([&] { att({x2, x2}); }, {"att_err", "rank-3", "(2, 3)"});
-  test::expect_value_error([&] { att(x3); }, {"att_err", "[query, value]", "1 input"});
+  test::expect_value_error([&] { att(x3); }, {"att_err", "[query, value]", "a single tensor of shape (2, 3, 4)"});
   test::expect_value_error([&] { att({x3, x3, x3, x3}); }, {"att_err", "4 inputs"});
   test::expect_value_error([&] { att({x3, x3, test::random_tensor({2, 3, 5}, 3)}); },
                            {"att_err", "same feature dimension", "(2, 3, 5)"});

@@ -325,8 +325,8 @@ TEST(MultiHeadAttention, Errors) {
   MultiHeadAttention mha({.num_heads = 2, .key_dim = 2, .name = "mha_err"});
   Tensor x2 = test::random_tensor({2, 3}, 1), x3 = test::random_tensor({2, 3, 4}, 2);
   test::expect_value_error([&] { mha({x2, x2}); }, {"mha_err", "rank-3", "(2, 3)"});
-  test::expect_value_error([&] { mha(x3); }, {"mha_err", "[query, value]", "1 input"});
-  test::expect_value_error([&] { mha({x3}); }, {"mha_err", "got 1 input"});
+  test::expect_value_error([&] { mha(x3); }, {"mha_err", "[query, value]", "a single tensor of shape (2, 3, 4)"});
+  test::expect_value_error([&] { mha(std::vector<Tensor>{x3}); }, {"mha_err", "got 1 input"});
   test::expect_value_error([&] { mha({x3, test::random_tensor({2, 4, 4}, 3), test::random_tensor({2, 5, 4}, 3)}); },
                            {"mha_err", "same number of steps", "(2, 4, 4)", "(2, 5, 4)"});
   test::expect_value_error([&] { mha({x3, test::random_tensor({2, 0, 4}, 3)}); },

@@ -41,19 +41,24 @@ double projected(const Tensor& out, const std::vector<double>& proj) {
       return ::testing::AssertionFailure() << "input " << k << " received no gradient";
     auto analytic = g.to_vector<float>();
     auto host = x.to_vector<float>();
+    // An in-place overwrite: bump the version so caches keyed on it (RNN weights) see the change.
+    auto write = [&x](const std::vector<float>& v) {
+      x.backend().copy_from_host(x.data(), v.data(), x.nbytes());
+      x.bump_version();
+    };
     for (size_t i = 0; i < host.size(); ++i) {
       const float orig = host[i];
       double lp, lm;
       {
         NoGrad ng;
         host[i] = orig + static_cast<float>(opts.eps);
-        x.backend().copy_from_host(x.data(), host.data(), x.nbytes());
+        write(host);
         lp = projected(f(inputs), proj);
         host[i] = orig - static_cast<float>(opts.eps);
-        x.backend().copy_from_host(x.data(), host.data(), x.nbytes());
+        write(host);
         lm = projected(f(inputs), proj);
         host[i] = orig;
-        x.backend().copy_from_host(x.data(), host.data(), x.nbytes());
+        write(host);
       }
       // Use the actually representable step so float rounding of orig±eps doesn't bias it.
       const double step = static_cast<double>(orig + static_cast<float>(opts.eps)) -
