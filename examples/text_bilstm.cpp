@@ -3,8 +3,8 @@
 // reviews of strata/datasets/synthetic_text.hpp — short sentences such as "the plot was good but
 // the acting was not great", labelled by the clause after "but" with "not"/"never" flipping it,
 // so word order matters and a bag of words cannot solve it (a bag-of-words baseline is trained
-// first for comparison). Prints the test accuracy (chance is 0.5), saves the model as a Keras 3 archive and the vocabulary as a Keras-style asset, and
-// reloads both to classify new sentences.
+// first for comparison). Prints the test accuracy (chance is 0.5), saves the model as a Keras 3
+// archive and the vocabulary as a Keras-style asset, and reloads both to classify new sentences.
 //   text_bilstm [epochs]
 #include <cstdio>
 #include <cstdlib>

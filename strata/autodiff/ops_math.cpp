@@ -168,7 +168,9 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b, Eltwise act) {
   if (fused && !eltwise_backward_uses_dst(act))
     throw ValueError("linear: only activations whose gradient follows from their output can be "
                      "fused");
-  const int64_t k = w.dim(0), n = w.dim(1), m = x.numel() / k;
+  const int64_t k = w.dim(0), n = w.dim(1);
+  int64_t m = 1;  // rows: every dim of x but the last (x.numel() / k fails for k == 0)
+  for (int d = 0; d + 1 < x.rank(); ++d) m *= x.dim(d);
   Tensor x2 = reshape(x, Shape{m, k});
   Shape out = x.shape();
   out[out.rank() - 1] = n;

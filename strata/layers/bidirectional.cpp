@@ -197,6 +197,15 @@ void Bidirectional::build(const Shape& input_shape) {
   mark_built(s);
 }
 
+void Bidirectional::check_input(const Shape& shape) const {
+  // Built from the first call's shape, whose time dimension binds no later call (Keras' RNN
+  // input spec leaves it None), so only the rank and the features are checked.
+  const int64_t features = input_shape()[2];
+  if (shape.rank() != 3 || shape[2] != features)
+    throw ValueError(label() + ": expected input of shape (batch, timesteps, " +
+                     std::to_string(features) + "), got " + shape.str());
+}
+
 std::vector<Shape> Bidirectional::build_for(const std::vector<Shape>& inputs) {
   const size_t nf = static_cast<size_t>(forward_->num_states());
   const size_t nb = static_cast<size_t>(backward_->num_states());

@@ -78,6 +78,8 @@ class Bidirectional : public Layer {
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
+  // As the recurrent layers: rank 3 and the built feature size; any number of time steps.
+  void check_input(const Shape& shape) const override;
 
  private:
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tensor& mask, bool training);

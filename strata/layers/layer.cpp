@@ -104,10 +104,16 @@ void Layer::mark_built(const Shape& input_shape) {
 Tensor Layer::add_weight(const std::string& name, const Shape& shape,
                          const InitializerSpec& init, bool trainable) {
   // A weight sized by an input dimension that varies (None) cannot be created.
-  for (int64_t d : shape)
+  int64_t elements = 1;
+  for (int64_t d : shape) {
     if (d < 0)
       throw ValueError(label() + ": weight '" + name + "' would have shape " + shape.str() +
                        ": the input dimension it depends on varies (None) but must be known");
+    // A hostile or mistyped config (units = 2^40) must not wrap the size around.
+    if (__builtin_mul_overflow(elements, d, &elements) || elements > (int64_t{1} << 40))
+      throw ValueError(label() + ": weight '" + name + "' of shape " + shape.str() +
+                       " is too large to allocate");
+  }
   Tensor t = init.resolve()->make(shape);
   t.set_requires_grad(trainable && trainable_);
   weights_.push_back({name, t, trainable});

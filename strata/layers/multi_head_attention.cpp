@@ -79,7 +79,8 @@ std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& a
   }
   if (inputs.size() == 3 && inputs[1][1] >= 0 && inputs[2][1] >= 0 && inputs[1][1] != inputs[2][1])
     throw ValueError(label() + ": value and key must have the same number of steps (all "
-                     "dimensions but the last equal, as Keras), got " + attention_masks::named_shapes(inputs));
+                     "dimensions but the last equal, as Keras), got " +
+                     attention_masks::named_shapes(inputs));
   const Shape& q = inputs[0];
   std::vector<Shape> out{Shape{-1, q[1], o_.output_shape ? o_.output_shape : q[2]}};
   if (o_.return_attention_scores) out.push_back(Shape{-1, o_.num_heads, q[1], inputs[1][1]});
@@ -121,6 +122,14 @@ void MultiHeadAttention::build_all(const std::vector<Shape>& shapes) {
   const int64_t dk = shapes.size() == 3 ? shapes[2][2] : dv;
   const int64_t out = o_.output_shape ? o_.output_shape : dq;
   auto make = [&](const std::string& scope, const Shape& kernel, const Shape& bias) {
+    // A config's num_heads / key_dim multiply into the kernel size: refuse sizes that overflow
+    // int64 rather than build a tensor whose element count has wrapped around.
+    int64_t elements = 1;
+    for (int64_t d : kernel)
+      if (__builtin_mul_overflow(elements, d, &elements))
+        throw ValueError(label() + ": the " + scope + " kernel " + kernel.str() +
+                         " is too large (num_heads=" + std::to_string(h) + ", key_dim=" +
+                         std::to_string(k) + ", value_dim=" + std::to_string(v) + ")");
     Projection p;
     p.kernel = add_weight(scope + "/kernel", kernel, o_.kernel_initializer);
     if (o_.use_bias) p.bias = add_weight(scope + "/bias", bias, o_.bias_initializer);

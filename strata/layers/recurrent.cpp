@@ -179,6 +179,11 @@ std::vector<Tensor> Recurrent::run(const Tensor& x_in, const Tensor& mask,
   if (x_in.rank() != 3)
     throw ValueError(label() + ": expected input of rank 3 (batch, timesteps, features), got " +
                      x_in.shape().str());
+  // Keras' RNN computes in float; an integer sequence (token ids meant for an Embedding, say)
+  // would otherwise fail deep inside an op, with a message that does not name this layer.
+  if (x_in.dtype() != DType::float32)
+    throw ValueError(label() + ": expected a float32 sequence, got " + dtype_name(x_in.dtype()) +
+                     " of shape " + x_in.shape().str());
   if (!built()) build(x_in.shape());
   else check_input(x_in.shape());
   const int64_t n = x_in.dim(0), steps = x_in.dim(1);

@@ -20,9 +20,16 @@ Tensor activate(const std::string& name, const Tensor& x) {
   return activations::apply(name, x);
 }
 
-// prev + m ⊙ (next − prev): `next` where the step is used, `prev` where it is masked.
+// prev + m ⊙ (next − prev) = m ⊙ next + (1 − m) ⊙ prev, with GRU's update gate as m.
 Tensor blend(const Tensor& m, const Tensor& next, const Tensor& prev) {
   return ops::add(prev, ops::mul(m, ops::sub(next, prev)));
+}
+
+// Row i of `next` where rows[i] == i (the step is used), of `prev` where rows[i] == n + i (it is
+// masked): a gather, as Keras' tf.where, so a masked step's values never reach the result — an
+// arithmetic blend would turn NaN or inf computed from padding into NaN (0 · NaN).
+Tensor select_rows(const Tensor& rows, const Tensor& next, const Tensor& prev) {
+  return ops::embedding_lookup(ops::concat({next, prev}, 0), rows);
 }
 
 }  // namespace
@@ -63,10 +70,11 @@ std::vector<Tensor> Recurrent::run_steps(const Tensor& x, const std::vector<floa
   Tensor out = zeros;  // Keras starts the repeated output at zeros, not at the initial state
   std::vector<Tensor> sequence;
   std::vector<float> mt(static_cast<size_t>(n));
+  std::vector<int64_t> picks(static_cast<size_t>(n));
 
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t t = o_.go_backwards ? steps - 1 - s : s;
-    Tensor m;
+    Tensor m;  // rows to pick: i where used, n + i where masked
     bool skip = false;
     if (!mask.empty()) {
       bool all = true, none = true;
@@ -77,7 +85,10 @@ std::vector<Tensor> Recurrent::run_steps(const Tensor& x, const std::vector<floa
       }
       // A step masked in every row changes nothing: skip its arithmetic altogether.
       skip = none;
-      if (!all && !none) m = Tensor::from_vector(Shape{n, 1}, mt);
+      if (!all && !none) {
+        for (int64_t i = 0; i < n; ++i) picks[i] = mt[i] == 1.f ? i : n + i;
+        m = Tensor::from_vector(Shape{n}, picks);
+      }
     }
     if (skip) {
       if (zero_output_for_mask) out = zeros;
@@ -122,9 +133,9 @@ std::vector<Tensor> Recurrent::run_steps(const Tensor& x, const std::vector<floa
     }
 
     if (m.defined()) {
-      out = zero_output_for_mask ? ops::mul(m, h_new) : blend(m, h_new, out);
-      h = blend(m, h_new, h);
-      if (c.defined()) c = blend(m, c_new, c);
+      out = select_rows(m, h_new, zero_output_for_mask ? zeros : out);
+      h = select_rows(m, h_new, h);
+      if (c.defined()) c = select_rows(m, c_new, c);
     } else {
       out = h_new;
       h = h_new;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "strata/core/error.hpp"
@@ -26,14 +27,27 @@ bool is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-// Length of the UTF-8 sequence starting with `lead`; stray continuation or invalid bytes count as
-// one character so malformed text still tokenizes.
-size_t utf8_length(unsigned char lead) {
+// U+FFFD, which tf.strings.unicode_split (errors="replace", as Keras calls it) puts in place of
+// each malformed sequence.
+const char* const kReplacement = "\xEF\xBF\xBD";
+
+// Bytes of the UTF-8 character at s[i], or, for malformed input, minus the length of the maximal
+// subpart to replace (Unicode's "U+FFFD substitution of maximal subparts", as ICU and TF do): a
+// truncated sequence never swallows the characters after it.
+int64_t utf8_step(const std::string& s, size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
   if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;
+  if (lead < 0xC2 || lead > 0xF4) return -1;
+  const size_t n = lead <= 0xDF ? 2 : lead <= 0xEF ? 3 : 4;
+  // The valid range of the second byte (Unicode Table 3-7) excludes overlongs and surrogates.
+  const unsigned char lo = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
+  const unsigned char hi = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
+  size_t k = 1;
+  for (; k < n && i + k < s.size(); ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) break;
+  }
+  return k == n ? static_cast<int64_t>(n) : -static_cast<int64_t>(k);
 }
 
 }  // namespace
@@ -79,9 +93,9 @@ std::vector<std::string> TextVectorization::tokenize(const std::string& text) co
   std::vector<std::string> tokens;
   if (o_.split == "character") {
     for (size_t i = 0; i < s.size();) {
-      const size_t n = std::min(utf8_length(static_cast<unsigned char>(s[i])), s.size() - i);
-      tokens.push_back(s.substr(i, n));
-      i += n;
+      const int64_t n = utf8_step(s, i);
+      tokens.push_back(n > 0 ? s.substr(i, static_cast<size_t>(n)) : std::string(kReplacement));
+      i += static_cast<size_t>(n > 0 ? n : -n);
     }
     return tokens;
   }
@@ -160,7 +174,14 @@ Tensor TextVectorization::operator()(const std::vector<std::string>& texts) cons
   }
   const size_t len =
       o_.output_sequence_length > 0 ? static_cast<size_t>(o_.output_sequence_length) : longest;
-  std::vector<int32_t> flat(seqs.size() * len, 0);
+  // A huge output_sequence_length must not wrap N·L around into a short buffer.
+  size_t total = 0;
+  if (__builtin_mul_overflow(seqs.size(), len, &total) ||
+      total > static_cast<size_t>(std::numeric_limits<int64_t>::max()) / sizeof(int32_t))
+    throw ValueError(label() + ": " + std::to_string(seqs.size()) + " texts of " +
+                     std::to_string(len) + " tokens (output_sequence_length) are too many "
+                     "token ids to hold");
+  std::vector<int32_t> flat(total, 0);
   for (size_t i = 0; i < seqs.size(); ++i)
     std::copy_n(seqs[i].begin(), std::min(len, seqs[i].size()), flat.begin() + i * len);
   return Tensor::from_vector(Shape{static_cast<int64_t>(seqs.size()), static_cast<int64_t>(len)},

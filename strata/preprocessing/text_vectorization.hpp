@@ -17,7 +17,8 @@
 // (0 = the longest in the call). Keras returns int64; int32 is what Strata's Embedding prefers.
 //
 // Lowercasing touches ASCII letters only (as tf.strings.lower without an encoding); other UTF-8
-// bytes pass through unchanged, and "character" split keeps multi-byte characters whole.
+// bytes pass through unchanged, and "character" split keeps multi-byte characters whole and, as
+// tf.strings.unicode_split, turns each malformed UTF-8 sequence into one U+FFFD token.
 #pragma once
 
 #include <cstdint>

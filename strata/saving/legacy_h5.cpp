@@ -284,7 +284,13 @@ void load_positional(const Source& src, Model& model) {
     std::vector<std::string> weight_names;
   };
   std::vector<Saved> saved;
+  std::map<std::string, int> seen;
   for (const auto& name : layer_names) {
+    // HDF5 groups are unique, so a repeated name would load one group into two layers and
+    // leave another layer's weights untouched.
+    if (seen[name]++)
+      throw ValueError(src.file + ": layer_names lists '" + name + "' twice; a Keras weights "
+                       "file names each layer group once");
     h5::Group g = src.group.open_group(name);
     auto wn = g.read_keras_string_list("weight_names");
     if (!wn.empty()) saved.push_back({name, std::move(wn)});

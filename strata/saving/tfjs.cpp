@@ -126,8 +126,15 @@ void assign_layer(const Layer& layer, const std::string& prefix,
                   std::map<std::string, Entry>& weights, std::set<std::string>& used,
                   const std::string& file) {
   for (const auto& w : layer.weight_entries()) {
-    const std::string key = prefix + w.name;
+    std::string key = prefix + w.name;
     auto it = weights.find(key);
+    // tfjs names a recurrent layer's weights "lstm/kernel"; files converted from tf.keras 2 keep
+    // its cell scope, "lstm/lstm_cell/kernel".
+    if (const std::string cell = keras_weights::cell_scope(layer);
+        it == weights.end() && !cell.empty()) {
+      const std::string scoped = prefix + cell + "/" + w.name;
+      if (auto alt = weights.find(scoped); alt != weights.end()) key = scoped, it = alt;
+    }
     if (it == weights.end())
       throw ValueError(file + ": no weight '" + key + "' for " + layer.label() +
                        " in the weightsManifest");

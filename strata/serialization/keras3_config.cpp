@@ -99,6 +99,12 @@ json layer_object(const Layer& layer, const std::optional<json>& build_input_sha
               {"class_name", layer.class_name()},
               {"config", keras3_layer_config(layer, base.value("config", json::object()))},
               {"registered_name", nullptr}};
+  // PositionEmbedding is keras_hub's, not keras.layers': Keras 3 finds it only by the name
+  // keras_hub registers it under (its keras_hub_export), so say so rather than "keras.layers".
+  if (layer.class_name() == "PositionEmbedding") {
+    obj["module"] = "keras_hub.src.layers.modeling.position_embedding";
+    obj["registered_name"] = "keras_hub>PositionEmbedding";
+  }
   // Keras 3's Wrapper.get_config serializes the wrapped layer as a full Keras 3 object.
   if (const auto* td = dynamic_cast<const TimeDistributed*>(&layer))
     obj["config"]["layer"] = layer_object(*td->layer(), std::nullopt);
@@ -196,11 +202,10 @@ json functional_object(const Model& model) {
       list.push_back({{"args", args}, {"kwargs", kwargs}});
       continue;
     }
-    // Attention's one tensor argument is the list; Keras 3 fills in its "mask" per tensor.
-    if (config_detail::is_dense_attention(*layer))
-      kwargs["mask"] = json::array();
-    for (size_t i = 0; config_detail::is_dense_attention(*layer) && i < n->inputs.size(); ++i)
-      kwargs["mask"].push_back(nullptr);
+    // Attention's one tensor argument is the list. Keras 3 replays a call with these kwargs and
+    // fills in "mask" from the inputs only when it is None: a list of Nones (what Keras records
+    // for unmasked inputs) would switch off Embedding(mask_zero) masks when Keras loads the file.
+    if (config_detail::is_dense_attention(*layer)) kwargs["mask"] = nullptr;
     if (n->inputs.size() == 1) {
       arg = keras_tensor(n->inputs[0]);
       if (!build_shape.count(layer)) build_shape[layer] = shapes[0];

@@ -243,3 +243,24 @@ TEST(Ops, RejectsNonFloatInputs) {
   EXPECT_THROW(ops::relu(i), ValueError);
   EXPECT_THROW(ops::add(i, i), ValueError);
 }
+
+// An empty batch gives empty outputs and zero weight gradients (the contraction over the batch is
+// an empty sum), never a crash.
+TEST(Ops, MatmulAndLinearOnAnEmptyBatch) {
+  Tensor x = Tensor::zeros({0, 4}).set_requires_grad(true);
+  Tensor w = Tensor::ones({4, 3}).set_requires_grad(true);
+  Tensor b = Tensor::ones({3}).set_requires_grad(true);
+  ops::sum(ops::matmul(x, w)).backward();
+  EXPECT_EQ(w.grad().to_vector(), std::vector<float>(12, 0.f));
+  w.zero_grad();
+  Tensor y = ops::linear(x, w, b, {EltwiseAlg::relu, 0.f});
+  EXPECT_EQ(y.shape(), (Shape{0, 3}));
+  ops::sum(y).backward();
+  EXPECT_EQ(w.grad().to_vector(), std::vector<float>(12, 0.f));
+  EXPECT_EQ(b.grad().to_vector(), std::vector<float>(3, 0.f));
+  // K = 0 in the forward direction: the product is the bias alone, through the activation.
+  Tensor a0 = Tensor::zeros({2, 0}), w0 = Tensor::zeros({0, 3});
+  Tensor bias = Tensor::from_vector({3}, std::vector<float>{-1, 0.5f, 2});
+  EXPECT_EQ(ops::linear(a0, w0, bias, {EltwiseAlg::relu, 0.f}).to_vector(),
+            (std::vector<float>{0, 0.5f, 2, 0, 0.5f, 2}));
+}

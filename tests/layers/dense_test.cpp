@@ -4,6 +4,7 @@
 #include "strata/core/error.hpp"
 #include "strata/core/random.hpp"
 #include "strata/layers/dense.hpp"
+#include "support/expect_error.hpp"
 #include "support/gradcheck.hpp"
 
 using namespace strata;
@@ -96,4 +97,11 @@ TEST(Dense, FrozenLayerHasNoTrainableWeights) {
   EXPECT_TRUE(d.trainable_weights().empty());
   EXPECT_EQ(d.non_trainable_weights().size(), 2u);
   EXPECT_FALSE(d.kernel().requires_grad());
+}
+
+// A config asking for an absurd weight is refused by name before any allocation.
+TEST(Dense, HugeWeightsAreRefusedNotWrapped) {
+  Dense d({.units = int64_t{1} << 40, .name = "huge"});
+  test::expect_value_error([&] { d.build(Shape{-1, int64_t{1} << 30}); },
+                           {"Dense 'huge'", "kernel", "too large"});
 }

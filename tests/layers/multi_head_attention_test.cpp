@@ -349,6 +349,15 @@ TEST(MultiHeadAttention, Errors) {
                ValueError);
 }
 
+// A hostile config's num_heads x key_dim must not overflow the kernel's element count into a
+// silently "built" layer: building fails with a ValueError naming the layer.
+TEST(MultiHeadAttention, HugeHeadCountsFailToBuild) {
+  SymbolicTensor q = Input({3, 4});
+  auto mha = MultiHeadAttention::from_config(
+      {{"name", "huge"}, {"num_heads", int64_t{1} << 40}, {"key_dim", int64_t{1} << 40}});
+  test::expect_value_error([&] { (*mha)({q, q}); }, {"'huge'", "query kernel", "too large"});
+}
+
 TEST(MultiHeadAttention, ConfigRoundTrip) {
   MultiHeadAttention mha({.num_heads = 3, .key_dim = 4, .dropout = 0.25f, .use_bias = false,
                           .output_shape = 6, .name = "att"});

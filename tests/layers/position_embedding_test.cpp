@@ -19,6 +19,7 @@
 #include "strata/layers/position_embedding.hpp"
 #include "strata/optimizers/optimizers.hpp"
 #include "strata/saving/saving.hpp"
+#include "strata/serialization/keras3_config.hpp"
 #include "strata/serialization/layer_registry.hpp"
 #include "support/expect_error.hpp"
 #include "support/gradcheck.hpp"
@@ -129,6 +130,22 @@ TEST(PositionEmbedding, KerasHubConfigRoundTrip) {
   test::expect_value_error(
       [] { layer_from_config({{"class_name", "PositionEmbedding"}, {"config", {{"name", "p"}}}}); },
       {"PositionEmbedding", "sequence_length"});
+}
+
+// Keras 3 resolves a layer object by registered_name first, then by module + class_name; a
+// keras_hub layer written as module "keras.layers" with no registered_name cannot be found, so
+// Keras could not load a Strata .keras archive holding one.
+TEST(PositionEmbedding, Keras3ObjectCarriesTheKerasHubRegisteredName) {
+  SymbolicTensor x = Input({5, 3});
+  Model model(x, PositionEmbedding({.sequence_length = 5, .name = "pos"})(x));
+  const nlohmann::json c = model_to_keras3_config(model);
+  const nlohmann::json* pos = nullptr;
+  for (const auto& l : c["config"]["layers"])
+    if (l["config"]["name"] == "pos") pos = &l;
+  ASSERT_NE(pos, nullptr);
+  EXPECT_EQ((*pos)["class_name"], "PositionEmbedding");
+  EXPECT_EQ((*pos)["registered_name"], "keras_hub>PositionEmbedding");
+  EXPECT_EQ((*pos)["module"], "keras_hub.src.layers.modeling.position_embedding");
 }
 
 TEST(PositionEmbedding, TokenPlusPositionModelTrains) {

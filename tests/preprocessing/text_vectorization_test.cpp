@@ -94,6 +94,28 @@ TEST(TextVectorization, CharacterSplitKeepsUtf8CharactersWhole) {
   EXPECT_EQ(tv({"bé"}).to_vector<int32_t>(), (std::vector<int32_t>{2, 4}));
 }
 
+// tf.strings.unicode_split(errors="replace"): each maximal malformed subpart becomes one U+FFFD;
+// a truncated lead byte must not swallow the characters that follow it.
+TEST(TextVectorization, CharacterSplitReplacesMalformedUtf8LikeTensorFlow) {
+  TextVectorization tv({.standardize = "none", .split = "character"});
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(tv.tokenize("\xE4\xB8" "ab"), (Strings{fffd, "a", "b"}));
+  EXPECT_EQ(tv.tokenize("x\xC3"), (Strings{"x", fffd}));
+  EXPECT_EQ(tv.tokenize("\x80\xBFz"), (Strings{fffd, fffd, "z"}));
+  EXPECT_EQ(tv.tokenize("\xC0\xAF"), (Strings{fffd, fffd}));          // overlong
+  EXPECT_EQ(tv.tokenize("\xED\xA0\x80"), (Strings{fffd, fffd, fffd}));  // surrogate
+  EXPECT_EQ(tv.tokenize("\xF0\x9F\x98\x80!"), (Strings{"\xF0\x9F\x98\x80", "!"}));
+  EXPECT_EQ(tv.tokenize("\xF0\x9F\x98" "a"), (Strings{fffd, "a"}));
+}
+
+// N x output_sequence_length must not wrap around into a short buffer that the ids then overrun.
+TEST(TextVectorization, HugeOutputSequenceLengthFailsCleanly) {
+  TextVectorization tv({.output_sequence_length = int64_t{1} << 62});
+  tv.adapt({"a b"});
+  test::expect_value_error([&] { tv({"a", "b", "a b", "b a"}); },
+                           {"TextVectorization", "output_sequence_length"});
+}
+
 TEST(TextVectorization, AdaptReplacesTheVocabularyAndSkipsSpecialTokens) {
   TextVectorization tv({.standardize = "none"});
   tv.adapt({"one two"});

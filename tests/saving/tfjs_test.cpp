@@ -208,3 +208,32 @@ TEST(Tfjs, BidirectionalWeightsAreFoundInTheWrappersScope) {
   test::expect_value_error([&] { load_tfjs_model(dir.path / "model.json"); },
                            {"bi/backward_lstm/kernel", "LSTM 'backward_lstm'"});
 }
+
+// Files converted from tf.keras 2 keep the recurrent cell's scope: "gru/gru_cell/kernel".
+TEST(Tfjs, RecurrentWeightsMayCarryTheirCellScope) {
+  TempDir dir;
+  Sequential m({Input({3, 2}), GRU({.units = 1, .reset_after = false, .name = "gru"})});
+  json topo = model_to_config(m);
+  topo["keras_version"] = "tfjs-layers 4.22.0";
+  topo["backend"] = "tensor_flow.js";
+  std::string bytes;
+  json weights = json::array();
+  std::vector<std::vector<float>> values{{.1f, .2f, .3f, .4f, .5f, .6f}, {.7f, .8f, .9f}, {1, 2, 3}};
+  const char* names[] = {"kernel", "recurrent_kernel", "bias"};
+  const json shapes[] = {json::array({2, 3}), json::array({1, 3}), json::array({3})};
+  for (int i = 0; i < 3; ++i) {
+    bytes += bytes_of(values[size_t(i)]);
+    weights.push_back({{"name", std::string("gru/gru_cell/") + names[i]}, {"shape", shapes[i]},
+                       {"dtype", "float32"}});
+  }
+  write(dir.path / "w.bin", bytes);
+  write(dir.path / "model.json",
+        json({{"format", "layers-model"}, {"modelTopology", topo},
+              {"weightsManifest", json::array({{{"paths", {"w.bin"}}, {"weights", weights}}})}})
+            .dump());
+  auto model = load_tfjs_model(dir.path / "model.json");
+  auto gru = std::dynamic_pointer_cast<GRU>(model->layers().back());
+  ASSERT_NE(gru, nullptr);
+  EXPECT_EQ(gru->kernel().to_vector(), values[0]);
+  EXPECT_EQ(gru->bias().to_vector(), values[2]);
+}

@@ -2,6 +2,7 @@
 // their last two dims, so no copy is ever made; bias, activation and accumulation (beta = 1) are
 // fused into the primitive as bias argument, eltwise post-op and sum post-op.
 #include <string>
+#include <vector>
 
 #include "strata/backends/onednn/onednn_context.hpp"
 #include "strata/backends/onednn/onednn_eltwise_alg.hpp"
@@ -69,6 +70,21 @@ void matmul(const View& a, bool trans_a, const View& b, bool trans_b, const View
             const View& c, float beta, const Eltwise& act) {
   check_shapes(a, trans_a, b, trans_b, bias, c, beta);
   if (c.shape.numel() == 0) return;
+  const int ra = a.shape.rank();
+  if (a.shape[trans_a ? ra - 2 : ra - 1] == 0) {
+    // An empty sum (e.g. the weight gradient of an empty batch): oneDNN's matmul divides by
+    // the contraction size, so compute act(0 + bias) (+ c when accumulating) by hand.
+    const int64_t n = c.shape[c.shape.rank() - 1], total = c.shape.numel();
+    std::vector<float> term(static_cast<size_t>(total), 0.f);
+    if (bias)
+      for (int64_t i = 0; i < total; ++i) term[static_cast<size_t>(i)] = bias->f()[i % n];
+    View t{term.data(), c.shape, DType::float32};
+    if (!is_identity(act)) eltwise_forward(act, t, t);
+    float* out = c.f();
+    for (int64_t i = 0; i < total; ++i)
+      out[i] = (beta != 0.f ? out[i] : 0.f) + term[static_cast<size_t>(i)];
+    return;
+  }
 
   const bool has_act = !is_identity(act);
   PrimKey key(PrimKey::matmul);
