@@ -6,6 +6,7 @@
 #include "strata/autodiff/ops.hpp"
 #include "strata/core/config_number.hpp"
 #include "strata/core/error.hpp"
+#include "strata/layers/masks.hpp"
 #include "strata/serialization/config_reader.hpp"
 
 namespace strata {
@@ -59,6 +60,40 @@ void BatchNormalization::build_weights(const Shape& in) {
   if (o_.center) beta_ = add_weight("beta", c, o_.beta_initializer);
   moving_mean_ = add_weight("moving_mean", c, o_.moving_mean_initializer, false);
   moving_variance_ = add_weight("moving_variance", c, o_.moving_variance_initializer, false);
+}
+
+std::vector<Tensor> BatchNormalization::call_masked(const std::vector<Tensor>& inputs,
+                                                    const std::vector<Tensor>& ms,
+                                                    bool training) {
+  const Tensor& x = inputs.at(0);
+  const bool masked = training && trainable() && !ms.empty() && ms[0].defined() && x.rank() == 3;
+  if (!masked || resolved_axis(x.shape()) != 2) return Layer::call_masked(inputs, ms, training);
+  if (!built()) build(x.shape());
+  check_input(x.shape());
+  masks::check(label(), ms[0], x);
+  // Keras 3 (BatchNormalization._moments): weighted moments over the kept steps, with
+  // backend epsilon 1e-7 guarding an all-masked batch.
+  const std::vector<int> axes{0, 1};
+  const Tensor w = ops::reshape(ms[0], Shape{x.dim(0), x.dim(1), 1});
+  const Tensor wx = ops::mul(x, w);
+  const Tensor count = ops::add(ops::sum(w, axes, true), 1e-7f);
+  const Tensor mean = ops::div(ops::sum(wx, axes, true), count);
+  const Tensor var =
+      ops::div(ops::sum(ops::mul(w, ops::square(ops::sub(wx, mean))), axes, true), count);
+  Tensor y = ops::div(ops::sub(x, mean),
+                      ops::sqrt(ops::add(var, o_.epsilon)));
+  if (gamma_.defined()) y = ops::mul(y, gamma_);
+  if (beta_.defined()) y = ops::add(y, beta_);
+  {
+    NoGrad guard;
+    const float m = o_.momentum;
+    const Shape c{x.dim(2)};
+    moving_mean_.copy_(
+        ops::add(ops::mul(moving_mean_, m), ops::mul(ops::reshape(mean, c), 1.f - m)));
+    moving_variance_.copy_(
+        ops::add(ops::mul(moving_variance_, m), ops::mul(ops::reshape(var, c), 1.f - m)));
+  }
+  return {y};
 }
 
 Tensor BatchNormalization::call(const Tensor& x, bool training) {

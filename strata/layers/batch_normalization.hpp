@@ -32,6 +32,10 @@ class BatchNormalization : public Layer {
  public:
   // Passes its input's mask on, as in Keras.
   bool supports_masking() const override { return true; }
+  // In training, a (N, T) mask on an (N, T, C) input leaves the masked steps out of the batch
+  // statistics (Keras 3's masked moments); otherwise the mask does not change the result.
+  std::vector<Tensor> call_masked(const std::vector<Tensor>& inputs,
+                                  const std::vector<Tensor>& masks, bool training) override;
   explicit BatchNormalization(BatchNormalizationOptions o = {});
   // Keras 2 and 3 configs; axis may be an int or a one-element list, e.g. Keras 2's [3] after
   // build (a positive axis counts the batch, as Keras).

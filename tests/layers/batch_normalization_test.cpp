@@ -172,3 +172,33 @@ TEST(BatchNormalization, Errors) {
   test::expect_value_error([&] { bn(Tensor::zeros({2, 5, 4})); },
                            {"BatchNormalization 'b'", "(2, 5, 4)", "(None, 5, 3)"});
 }
+
+// Keras 3 leaves masked steps out of the training statistics (weighted moments); the kept
+// steps' values decide mean, variance and the moving averages.
+TEST(BatchNormalization, MaskedStepsStayOutOfTrainingStatistics) {
+  BatchNormalization bn({.momentum = 0.5f, .name = "bn"});
+  // Two channels; sample 0 keeps steps 0-1, sample 1 keeps step 0 only.
+  Tensor x = Tensor::from_vector({2, 3, 2}, std::vector<float>{1, 10, 3, 20, 99, -99,
+                                                                5, 30, -99, 99, 99, 99});
+  Tensor mask = Tensor::from_vector({2, 3}, std::vector<float>{1, 1, 0, 1, 0, 0});
+  auto y = bn.call_masked({x}, {mask}, /*training=*/true).at(0).to_vector();
+  // Kept values: channel 0 {1, 3, 5} -> mean 3, var 8/3; channel 1 {10, 20, 30} -> mean 20,
+  // var 200/3 (the 1e-7 weight epsilon moves them below 1e-6).
+  const double m0 = 3, v0 = 8.0 / 3, m1 = 20, v1 = 200.0 / 3, eps = 1e-3;
+  EXPECT_NEAR(y[0], (1 - m0) / std::sqrt(v0 + eps), 1e-4);
+  EXPECT_NEAR(y[3], (20 - m1) / std::sqrt(v1 + eps), 1e-4);
+  EXPECT_NEAR(y[4], (99 - m0) / std::sqrt(v0 + eps), 1e-3);  // masked steps use the same stats
+  auto mm = bn.weights()[2].to_vector(), mv = bn.weights()[3].to_vector();
+  EXPECT_NEAR(mm[0], 0.5 * m0, 1e-4);
+  EXPECT_NEAR(mm[1], 0.5 * m1, 1e-4);
+  EXPECT_NEAR(mv[0], 0.5 + 0.5 * v0, 1e-4);
+  // Gradients reach x, gamma and beta through the masked statistics.
+  BatchNormalization g;
+  Tensor xs = test::random_tensor({2, 3, 2}, 8).set_requires_grad(true);
+  EXPECT_TRUE(test::gradcheck(
+      [&](const std::vector<Tensor>& in) { return g.call_masked({in[0]}, {mask}, true)[0]; }, {xs}));
+  // In inference, and without a mask, nothing changes.
+  EXPECT_EQ(bn.call_masked({x}, {mask}, false)[0].to_vector(), bn(x, false).to_vector());
+  test::expect_value_error([&] { bn.call_masked({x}, {Tensor::ones({2, 4})}, true); },
+                           {"BatchNormalization 'bn'", "(2, 3)"});
+}
