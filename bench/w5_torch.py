@@ -4,11 +4,11 @@ samples/s on fixed random data. The block is built by hand around nn.MultiheadAt
 (batch_first) so it matches the Strata model layer for layer. Run through bench/run.sh.
 Prints "torch W5 samples_per_s=<v>".
 """
-import os
 import sys
-import time
 
 import torch
+
+from torch_random_training import training_rate
 
 
 class Block(torch.nn.Module):
@@ -30,26 +30,8 @@ class Block(torch.nn.Module):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1600
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())))
-    torch.manual_seed(0)
-    x = torch.randn(n, 64, 128)
-    y = torch.randint(0, 10, (n,))
-    model = Block()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def epoch(count):
-        order = torch.randperm(count)
-        for i in range(0, count, 32):
-            idx = order[i:i + 32]
-            opt.zero_grad(set_to_none=True)
-            loss_fn(model(x[idx]), y[idx]).backward()
-            opt.step()
-
-    epoch(320)  # warm-up, as on the Strata side
-    start = time.perf_counter()
-    epoch(n)
-    print("torch W5 samples_per_s=%.0f" % (n / (time.perf_counter() - start)))
+    rate = training_rate(Block(), sample_shape=(64, 128), n=n, batch=32, warmup=320)
+    print("torch W5 samples_per_s=%.0f" % rate)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,10 @@
 //   w5_transformer [train_samples]   (default 1600 = 50 batches)
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 
 #include <strata/strata.hpp>
 
-#include "bench_common.hpp"
+#include "random_training.hpp"
 #include "strata/layers/multi_head_attention.hpp"
 
 using namespace strata;
@@ -18,13 +17,7 @@ int main(int argc, char** argv) {
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 1600;
   const int64_t seq = 64, dim = 128, heads = 4, ffn = 512;
   set_random_seed(0);
-  std::mt19937 rng(0);
-  std::normal_distribution<float> normal;
-  std::vector<float> xs(static_cast<size_t>(n * seq * dim));
-  for (auto& v : xs) v = normal(rng);
-  std::vector<int32_t> ys(static_cast<size_t>(n));
-  for (auto& v : ys) v = static_cast<int32_t>(rng() % 10);
-  Tensor x = Tensor::from_vector({n, seq, dim}, xs), y = Tensor::from_vector({n}, ys);
+  const auto [x, y] = bench::random_classification(n, Shape{seq, dim});
 
   SymbolicTensor in = Input({seq, dim});
   SymbolicTensor attended =
@@ -35,10 +28,7 @@ int main(int argc, char** argv) {
   Model model(in, Dense(10)(GlobalAveragePooling1D()(h)));
   model.compile({.optimizer = Adam({.learning_rate = 1e-3}),
                  .loss = SparseCategoricalCrossentropy({.from_logits = true})});
-  model.fit(x.slice_rows(0, 320), y.slice_rows(0, 320), {.batch_size = 32, .verbose = 0});
-  const double t0 = bench::now_s();
-  model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0});
-  const double rate = double(n) / (bench::now_s() - t0);
+  const double rate = bench::training_rate(model, x, y, /*batch=*/32, /*warmup=*/320);
   // Forward per sample: q/k/v/output projections 4·2·seq·dim², scores and weighted sum
   // 2·2·seq²·dim, FFN 2·2·seq·dim·ffn; training ≈ 3× forward.
   const double fwd = 8.0 * seq * dim * dim + 4.0 * seq * seq * dim + 4.0 * seq * dim * ffn;

@@ -42,22 +42,7 @@ std::string BaseDenseAttention::list_message() const {
 
 std::vector<Shape> BaseDenseAttention::output_shapes(const std::vector<Shape>& inputs) const {
   if (inputs.size() != 2 && inputs.size() != 3) wrong_count(inputs.size());
-  for (const Shape& s : inputs)
-    if (s.rank() != 3)
-      throw ValueError(label() + ": expected rank-3 inputs (batch, steps, features), got " +
-                       attention_masks::named_shapes(inputs));
-  int64_t batch = -1;
-  for (const Shape& s : inputs) {
-    if (s[1] == 0 || s[2] == 0)
-      throw ValueError(label() + ": inputs need at least one step and one feature, got " +
-                       attention_masks::named_shapes(inputs));
-    if (s[0] >= 0) {
-      if (batch >= 0 && s[0] != batch)
-        throw ValueError(label() + ": inputs must have the same batch size, got " +
-                         attention_masks::named_shapes(inputs));
-      batch = s[0];
-    }
-  }
+  attention_masks::check_sequences(label(), inputs, "");
   const Shape& q = inputs[0];
   const Shape& v = inputs[1];
   const Shape& k = inputs.size() == 3 ? inputs[2] : inputs[1];
@@ -72,12 +57,6 @@ std::vector<Shape> BaseDenseAttention::output_shapes(const std::vector<Shape>& i
   return out;
 }
 
-Shape BaseDenseAttention::compute_output_shape(const Shape& in) const {
-  if (built() && !built_shapes_.empty() && in == built_shapes_[0])
-    return output_shapes(built_shapes_)[0];
-  wrong_count(1);
-}
-
 std::vector<Shape> BaseDenseAttention::build_for(const std::vector<Shape>& inputs) {
   auto out = output_shapes(inputs);  // validates with the given shapes, batch included
   std::vector<Shape> shapes = inputs;
@@ -89,14 +68,10 @@ std::vector<Shape> BaseDenseAttention::build_for(const std::vector<Shape>& input
                          attention_masks::named_shapes(shapes));
     build_scores(shapes);
     built_shapes_ = shapes;
-    mark_built(shapes[0]);
+    mark_built_for(shapes, out[0]);
     return out;
   }
-  bool ok = shapes.size() == built_shapes_.size();
-  for (size_t i = 0; ok && i < shapes.size(); ++i) ok = shapes[i][2] == built_shapes_[i][2];
-  if (!ok)
-    throw ValueError(label() + ": was built for " + attention_masks::named_shapes(built_shapes_) + ", got " +
-                     attention_masks::named_shapes(shapes) + " (feature dimensions must match)");
+  attention_masks::check_features(label(), built_shapes_, shapes);
   return out;
 }
 

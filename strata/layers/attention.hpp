@@ -58,8 +58,6 @@ class BaseDenseAttention : public ListInputLayer {
 
   // Output shapes for {query, value[, key]} (batch -1); throws ValueError naming the layer.
   std::vector<Shape> output_shapes(const std::vector<Shape>& inputs) const;
-  // One shape is not a list of inputs; a built layer answers its query shape with its output.
-  Shape compute_output_shape(const Shape& in) const override;
   std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
   std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
   // masks: query (N, Tq), value (N, Tv), key (ignored), each optional.

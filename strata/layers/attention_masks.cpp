@@ -67,6 +67,35 @@ Tensor binary(const Tensor& mask, const Shape& shape, Backend& backend) {
   return Tensor::from_vector(shape, v, backend);
 }
 
+void check_sequences(const std::string& who, const std::vector<Shape>& inputs,
+                     const char* rank_note) {
+  for (const Shape& s : inputs)
+    if (s.rank() != 3)
+      throw ValueError(who + ": expected rank-3 inputs (batch, steps, features), got " +
+                       named_shapes(inputs) + rank_note);
+  int64_t batch = -1;
+  for (const Shape& s : inputs) {
+    if (s[1] == 0 || s[2] == 0)
+      throw ValueError(who + ": inputs need at least one step and one feature, got " +
+                       named_shapes(inputs));
+    if (s[0] >= 0) {
+      if (batch >= 0 && s[0] != batch)
+        throw ValueError(who + ": inputs must have the same batch size, got " +
+                         named_shapes(inputs));
+      batch = s[0];
+    }
+  }
+}
+
+void check_features(const std::string& who, const std::vector<Shape>& built,
+                    const std::vector<Shape>& got) {
+  bool ok = got.size() == built.size();
+  for (size_t i = 0; ok && i < got.size(); ++i) ok = got[i][2] == built[i][2];
+  if (!ok)
+    throw ValueError(who + ": was built for " + named_shapes(built) + ", got " + named_shapes(got) +
+                     " (feature dimensions must match)");
+}
+
 const char* input_role(size_t i) {
   static const char* const names[] = {"query", "value", "key", "attention_mask"};
   return i < 4 ? names[i] : "input";

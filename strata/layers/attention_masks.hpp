@@ -46,6 +46,14 @@ Tensor binary(const Tensor& mask, const Shape& shape, Backend& backend);
 // "query (None, 4, 8), value (None, 5, 8)": an attention layer's input shapes with their roles
 // (query, value, key, attention_mask), for messages.
 std::string named_shapes(const std::vector<Shape>& shapes);
+// Throws ValueError naming `who` unless every input is (batch, steps, features) with at least
+// one step and one feature and the known batch sizes agree; `rank_note` ends the rank message.
+void check_sequences(const std::string& who, const std::vector<Shape>& inputs,
+                     const char* rank_note);
+// Throws ValueError naming `who` unless `got` has as many inputs as `built` with the same
+// feature (last) dimensions: steps may change between calls of a built attention layer.
+void check_features(const std::string& who, const std::vector<Shape>& built,
+                    const std::vector<Shape>& got);
 // "query", "value", "key", "attention_mask" for input i (0..3).
 const char* input_role(size_t i);
 

@@ -31,6 +31,10 @@ class ListInputLayer : public Layer {
   SymbolicTensor operator()(const SymbolicTensor& x) & { return Layer::operator()(x); }
   SymbolicTensor operator()(const SymbolicTensor& x) && { return static_cast<Layer&&>(*this)(x); }
 
+  // One shape is not a list of inputs: throws, except that a built layer answers its first
+  // input's shape with its first output's (so output_shape() works for summaries).
+  Shape compute_output_shape(const Shape& in) const override;
+
  protected:
   using Layer::Layer;
   // What the layer takes, the start of every count error: "Add 'add': expects a list of at
@@ -40,6 +44,12 @@ class ListInputLayer : public Layer {
   [[noreturn]] void wrong_count(size_t got) const;
   // Reached only by a single-tensor call: throws.
   Tensor call(const Tensor& x, bool training) override;
+  // Marks the layer built for these input shapes (batch -1), whose first output has shape
+  // `first_output`.
+  void mark_built_for(const std::vector<Shape>& inputs, const Shape& first_output);
+
+ private:
+  Shape first_output_;
 };
 
 }  // namespace strata

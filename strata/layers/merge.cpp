@@ -74,15 +74,6 @@ Shape Merge::merged_shape(const std::vector<Shape>& inputs) const {
   return out;
 }
 
-Shape Merge::compute_output_shape(const Shape& in) const {
-  if (built() && in.rank() == input_shape().rank()) {
-    bool same = true;
-    for (int d = 1; same && d < in.rank(); ++d) same = in[d] == input_shape()[d];
-    if (same) return output_shape_;
-  }
-  throw ValueError(list_message() + ", got a single input of shape " + in.str());
-}
-
 void Merge::check_input(const Shape& shape) const {
   throw ValueError(list_message() + ", got a single input of shape " + shape.str());
 }
@@ -96,7 +87,7 @@ std::vector<Shape> Merge::build_for(const std::vector<Shape>& inputs) {
       input_shapes_.push_back(s);
     }
     output_shape_ = out;
-    mark_built(input_shapes_[0]);
+    mark_built_for(input_shapes_, out);
     return {out};
   }
   bool ok = inputs.size() == input_shapes_.size();

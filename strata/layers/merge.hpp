@@ -32,9 +32,7 @@ class Merge : public ListInputLayer {
   // Output shape (batch -1) for `inputs` (batch first); throws ValueError naming the layer and
   // listing the shapes when they do not fit.
   Shape compute_output_shape(const std::vector<Shape>& inputs) const;
-  // One shape is not a list of inputs: throws, except that a built layer answers its own first
-  // input shape with its output shape (so output_shape() works for summaries).
-  Shape compute_output_shape(const Shape& in) const override;
+  using ListInputLayer::compute_output_shape;
 
   std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
   // Builds on first use (checks the shapes afterwards) and merges `inputs`.

@@ -61,22 +61,7 @@ std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& a
       throw ValueError(label() + ": the attention_mask input must be (batch, query steps, value "
                        "steps) = " + want.str() + ", got " + m.str());
   }
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i].rank() != 3)
-      throw ValueError(label() + ": expected rank-3 inputs (batch, steps, features), got " +
-                       attention_masks::named_shapes(inputs) + "; attention runs over axis 1 only");
-  int64_t batch = -1;
-  for (const Shape& s : inputs) {
-    if (s[1] == 0 || s[2] == 0)
-      throw ValueError(label() + ": inputs need at least one step and one feature, got " +
-                       attention_masks::named_shapes(inputs));
-    if (s[0] >= 0) {
-      if (batch >= 0 && s[0] != batch)
-        throw ValueError(label() + ": inputs must have the same batch size, got " +
-                         attention_masks::named_shapes(inputs));
-      batch = s[0];
-    }
-  }
+  attention_masks::check_sequences(label(), inputs, "; attention runs over axis 1 only");
   if (inputs.size() == 3 && inputs[1][1] >= 0 && inputs[2][1] >= 0 && inputs[1][1] != inputs[2][1])
     throw ValueError(label() + ": value and key must have the same number of steps (all "
                      "dimensions but the last equal, as Keras), got " +
@@ -85,12 +70,6 @@ std::vector<Shape> MultiHeadAttention::output_shapes(const std::vector<Shape>& a
   std::vector<Shape> out{Shape{-1, q[1], o_.output_shape ? o_.output_shape : q[2]}};
   if (o_.return_attention_scores) out.push_back(Shape{-1, o_.num_heads, q[1], inputs[1][1]});
   return out;
-}
-
-Shape MultiHeadAttention::compute_output_shape(const Shape& in) const {
-  if (built() && !built_shapes_.empty() && in == built_shapes_[0])
-    return output_shapes(built_shapes_)[0];
-  wrong_count(1);
 }
 
 std::vector<Shape> MultiHeadAttention::build_for(const std::vector<Shape>& inputs) {
@@ -108,11 +87,7 @@ std::vector<Shape> MultiHeadAttention::build_for(const std::vector<Shape>& input
     return out;
   }
   // Steps may change between calls; features and the presence of a separate key may not.
-  bool ok = shapes.size() == built_shapes_.size();
-  for (size_t i = 0; ok && i < shapes.size(); ++i) ok = shapes[i][2] == built_shapes_[i][2];
-  if (!ok)
-    throw ValueError(label() + ": was built for " + attention_masks::named_shapes(built_shapes_) + ", got " +
-                     attention_masks::named_shapes(shapes) + " (feature dimensions must match)");
+  attention_masks::check_features(label(), built_shapes_, shapes);
   return out;
 }
 
@@ -140,7 +115,7 @@ void MultiHeadAttention::build_all(const std::vector<Shape>& shapes) {
   value_ = make("value", Shape{dv, h, v}, Shape{h, v});
   output_ = make("attention_output", Shape{h, v, out}, Shape{out});
   built_shapes_ = shapes;
-  mark_built(shapes[0]);
+  mark_built_for(shapes, output_shapes(shapes)[0]);
 }
 
 void MultiHeadAttention::check_inputs(const std::vector<Tensor>& inputs) const {

@@ -70,8 +70,6 @@ class MultiHeadAttention : public ListInputLayer, public SublayerVariables {
 
   // Output shapes for {query, value[, key]} (batch -1); throws ValueError naming the layer.
   std::vector<Shape> output_shapes(const std::vector<Shape>& inputs) const;
-  // One shape is not a list of inputs; a built layer answers its query shape with its output.
-  Shape compute_output_shape(const Shape& in) const override;
   std::vector<Shape> build_for(const std::vector<Shape>& inputs) override;
   std::vector<Tensor> call_on(const std::vector<Tensor>& inputs, bool training) override;
   // masks: query (N, T), value (N, S), key (N, S), each optional.
